@@ -1,0 +1,1 @@
+"""auditapp: service-quality audits scored against checklists of observable behaviours."""
