@@ -1,0 +1,5 @@
+"""`python -m auditapp` runs the console script."""
+
+from auditapp.cli import main
+
+main()
