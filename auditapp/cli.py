@@ -57,7 +57,8 @@ def validate(paths: tuple[str, ...]) -> None:
     if problems:
         bad = len({p.file for p in problems})
         s = "" if len(problems) == 1 else "s"
-        click.echo(f"Found {len(problems)} problem{s} in {bad} of {count} files.", err=True)
+        where = f"{bad} of {count} files" if count else "the checklists folder"
+        click.echo(f"Found {len(problems)} problem{s} in {where}.", err=True)
         raise SystemExit(1)
     if count == 0:
         click.echo("No checklist files found.", err=True)

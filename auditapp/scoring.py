@@ -91,6 +91,12 @@ class ScoreResult:
         return reasons
 
 
+def _exact(number: float) -> Fraction:
+    # The decimal the author wrote (0.3), not the nearest binary float to it
+    # (0.299999999999999988...): otherwise 80% could land a hair under a pass mark of 80.
+    return Fraction(repr(float(number)))
+
+
 def normalise_answer(answer: Any) -> str | None:
     """An answer as text ('4' for 4); None for no answer; 'na' in lower case."""
     if answer is None or isinstance(answer, bool):
@@ -172,14 +178,14 @@ def _score_item(
         return ItemResult(**base, status="unanswered")
     if answer == NA:
         return ItemResult(**base, status="na")
-    fraction = Fraction(points[answer]) / Fraction(possible)
+    fraction = _exact(points[answer]) / _exact(possible)
     if item.kind == "dont":
         fraction = 1 - fraction
     worst = max(points.values()) if item.kind == "dont" else min(points.values())
     return ItemResult(
         **base,
         status="scored",
-        earned=float(fraction * Fraction(possible)),
+        earned=float(fraction * _exact(possible)),
         fraction=float(fraction),
         exact=fraction,
         critical_failed=item.critical and points[answer] == worst,
@@ -193,9 +199,9 @@ def _summarise(
     exact: dict[str, Fraction] = {}
     for section in checklist.sections:
         scored = [items[i.id] for i in section.items if items[i.id].status == "scored"]
-        total_weight = sum(Fraction(r.weight) for r in scored)
+        total_weight = sum(_exact(r.weight) for r in scored)
         if scored:
-            earned = sum(Fraction(r.weight) * (r.exact or 0) for r in scored)
+            earned = sum(_exact(r.weight) * (r.exact or 0) for r in scored)
             exact[section.id] = 100 * earned / total_weight
         section_results[section.id] = SectionResult(
             section_id=section.id,
@@ -206,7 +212,7 @@ def _summarise(
         )
     overall_exact = None
     if exact:
-        weights = {s.id: Fraction(s.weight) for s in checklist.sections if s.id in exact}
+        weights = {s.id: _exact(s.weight) for s in checklist.sections if s.id in exact}
         overall_exact = sum(weights[k] * exact[k] for k in exact) / sum(weights.values())
     critical = [r.item_id for r in items.values() if r.critical_failed]
     counts: dict[str, int] = {}
@@ -217,7 +223,7 @@ def _summarise(
         band=_band(checklist, overall_exact),
         passed=None
         if overall_exact is None
-        else (not critical and overall_exact >= Fraction(checklist.pass_mark)),
+        else (not critical and overall_exact >= _exact(checklist.pass_mark)),
         pass_mark=checklist.pass_mark,
         critical_failures=critical,
         sections={k: r.percentage for k, r in section_results.items()},
@@ -232,6 +238,6 @@ def _band(checklist: Checklist, overall: Fraction | None) -> str | None:
     if overall is None:
         return None
     for band in checklist.bands:
-        if Fraction(band.min) <= overall:
+        if _exact(band.min) <= overall:
             return band.label
     return None
