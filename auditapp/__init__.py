@@ -1,1 +1,117 @@
 """auditapp: service-quality audits scored against checklists of observable behaviours."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the web application: defaults, then instance/config.py, then AUDITAPP_* variables."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("AUDITAPP_INSTANCE_PATH") or str(PROJECT_ROOT / "instance"),
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+    )
+    register_config(app, test_config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_context(app)
+    return app
+
+
+def register_config(app: Flask, test_config: dict[str, Any] | None) -> None:
+    app.config.from_object("auditapp.config")
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("AUDITAPP")
+    if test_config:
+        app.config.update(test_config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
+    url = app.config.get("DATABASE_URL") or (
+        f"sqlite:///{Path(app.instance_path) / 'auditapp.sqlite3'}"
+    )
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
+    if url.startswith("sqlite"):
+        timeout = app.config["SQLITE_BUSY_TIMEOUT_MS"] / 1000
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": timeout}})
+    else:
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    if not app.config.get("CHECKLISTS_DIR"):
+        from auditapp.checklists import default_checklists_dir
+
+        app.config["CHECKLISTS_DIR"] = str(default_checklists_dir())
+
+
+def _instance_secret_key(instance: Path) -> str:
+    # No fixed default: each installation gets its own key, kept out of the repository.
+    path = instance / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets readers work while one supervisor saves; the busy timeout makes a second
+    # writer wait its turn instead of failing with "database is locked".
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+
+def register_extensions(app: Flask) -> None:
+    from auditapp.extensions import bootstrap, csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+    csrf.init_app(app)
+    bootstrap.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please log in to see that page."
+    login_manager.login_message_category = "info"
+
+    from auditapp.models import User
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+def register_blueprints(app: Flask) -> None:
+    from auditapp.views import audits, auth, checklists, home, staff, teams, users
+
+    for module in (auth, home, audits, staff, teams, users, checklists):
+        app.register_blueprint(module.bp)
+    auth.require_login_everywhere(app)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from auditapp.views.errors import register
+
+    register(app)
+
+
+def register_template_context(app: Flask) -> None:
+    from auditapp.views.helpers import register_template_helpers
+
+    register_template_helpers(app)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,9 @@ from auditapp.scoring import score
 
 SHIPPED = checklist_files(PROJECT_DIR)
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+# The source documents sit beside the repository in CI, not in it. CI sets
+# AUDITAPP_REQUIRE_SEEDS=1 so that a missing folder fails there instead of skipping.
+REQUIRE_SEEDS = os.environ.get("AUDITAPP_REQUIRE_SEEDS") == "1"
 
 
 def test_at_least_six_checklists_are_shipped():
@@ -35,7 +39,9 @@ def test_shipped_checklist_loads_and_scores(path):
 @pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])
 def test_shipped_checklist_sources_are_real_passages(path):
     if not SEEDS.is_dir():
-        pytest.fail(f"source documents not found at {SEEDS}")
+        if REQUIRE_SEEDS:
+            pytest.fail(f"source documents not found at {SEEDS}")
+        pytest.skip(f"source documents not found at {SEEDS}")
     for source in load_checklist(path).source:
         text = (SEEDS / source.document).read_text(encoding="utf-8")
         if source.passage:

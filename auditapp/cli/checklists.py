@@ -1,4 +1,4 @@
-"""The `auditapp` console script."""
+"""`auditapp checklists ...`: validate, list and show checklist files."""
 
 from __future__ import annotations
 
@@ -17,12 +17,7 @@ from auditapp.checklists.errors import display_path
 from auditapp.checklists.loader import checklist_files
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-def main() -> None:
-    """auditapp: score observed customer interactions against checklists of behaviours."""
-
-
-@main.group()
+@click.group()
 def checklists() -> None:
     """Check and inspect the checklist files (folder: AUDITAPP_CHECKLISTS_DIR or checklists/)."""
 

@@ -1,0 +1,18 @@
+"""The `auditapp` console script: one group, with commands in a module per area."""
+
+from __future__ import annotations
+
+import click
+
+from .app import demo, init, serve
+from .checklists import checklists
+from .people import staff, users
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """auditapp: score observed customer interactions against checklists of behaviours."""
+
+
+for command in (init, serve, demo, checklists, users, staff):
+    main.add_command(command)

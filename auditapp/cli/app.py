@@ -1,0 +1,79 @@
+"""`auditapp init`, `serve` and `demo`: set up the database, run the app, load demo data."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import click
+from flask import Flask
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+
+@contextmanager
+def app_context(*, need_schema: bool = True) -> Iterator[Flask]:
+    """The app with its context pushed; a database problem becomes one clear line, exit 1."""
+    from auditapp import create_app
+    from auditapp.services.setup import SchemaError, check_schema
+
+    app = create_app()
+    with app.app_context():
+        try:
+            if need_schema:
+                check_schema()
+            yield app
+        except SchemaError as exc:
+            raise click.ClickException(str(exc)) from None
+        except (DBAPIError, SQLAlchemyError) as exc:
+            raise click.ClickException(_database_problem(app, exc)) from None
+
+
+def _database_problem(app: Flask, exc: Exception) -> str:
+    from sqlalchemy.engine import make_url
+
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).render_as_string(hide_password=True)
+    reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+    return f"cannot use the database {url}: {reason}"
+
+
+@click.command()
+def init() -> None:
+    """Create the database or upgrade it to the current schema (safe to run again)."""
+    from auditapp.services.setup import upgrade_schema
+
+    with app_context(need_schema=False) as app:
+        upgrade_schema()
+        click.echo(f"Database ready: {app.config['SQLALCHEMY_DATABASE_URI'].split('?')[0]}")
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64))
+def serve(host: str, port: int, threads: int) -> None:
+    """Run the app under the waitress production server."""
+    import waitress
+
+    with app_context() as app:
+        click.echo(f"auditapp is running at http://{host}:{port}  (Ctrl+C stops it)")
+        sys.stdout.flush()
+        waitress.serve(app, host=host, port=port, threads=threads, ident="auditapp")
+
+
+@click.command()
+def demo() -> None:
+    """Load demo data: users, teams, staff members and about 300 audits (run it once or twice)."""
+    from auditapp.services import demo as demo_data
+    from auditapp.services.setup import upgrade_schema
+
+    with app_context(need_schema=False):
+        upgrade_schema()
+        created = demo_data.load()
+        if created:
+            click.echo(f"Loaded demo data: {created} audits.")
+        else:
+            click.echo("Demo data is already loaded; nothing was added.")
+        click.echo("Log in with any of these (password for all: " + demo_data.PASSWORD + "):")
+        for email, role in demo_data.LOGINS:
+            click.echo(f"  {role:<11} {email}")

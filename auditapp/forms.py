@@ -1,0 +1,211 @@
+"""Web forms: the fixed ones, and `build_audit_form` which makes one from a checklist."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    DecimalField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+
+from auditapp.checklists import CHANNEL_LABELS, NA, Checklist
+from auditapp.models.people import ROLE_LABELS
+from auditapp.services.audits import CUSTOMER_TYPES, OUTCOMES
+
+ITEM_PREFIX = "item_"
+COMMENT_PREFIX = "comment_"
+
+
+def options(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms choices."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def optional_int(value: object) -> int | None:
+    """Coerce a select's value to an id; '' (the "any" choice) is None."""
+    if value in ("", None):
+        return None
+    return int(value)  # ValueError becomes the field's "not a valid choice" error
+
+
+def item_field_name(item_id: str) -> str:
+    # Item ids use '-', which cannot appear in a Python attribute name; ids never use '_'.
+    return ITEM_PREFIX + item_id.replace("-", "_")
+
+
+def comment_field_name(item_id: str) -> str:
+    return COMMENT_PREFIX + item_id.replace("-", "_")
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
+    submit = SubmitField("Log in")
+
+
+class UserForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
+    role = SelectField("Role", choices=options(ROLE_LABELS.items()))
+    staff_member_id = SelectField(
+        "Staff member (for a staff login)", coerce=int, choices=[], validate_choice=False
+    )
+    password = PasswordField("Password", validators=[DataRequired(), Length(min=8, max=200)])
+    submit = SubmitField("Add user")
+
+
+class PasswordResetForm(FlaskForm):
+    password = PasswordField("New password", validators=[DataRequired(), Length(min=8, max=200)])
+    submit = SubmitField("Set password")
+
+
+class TeamForm(FlaskForm):
+    name = StringField("Team name", validators=[DataRequired(), Length(max=120)])
+    submit = SubmitField("Save team")
+
+
+class StaffForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    code = StringField("Employee code (optional)", validators=[Optional(), Length(max=40)])
+    team_id = SelectField("Team", coerce=int, choices=[])
+    active = BooleanField("Active (can be observed)", default=True)
+    submit = SubmitField("Save staff member")
+
+
+class RosterForm(FlaskForm):
+    roster = TextAreaField(
+        "Roster (CSV with a header row: name, team, code)",
+        validators=[DataRequired(), Length(max=200_000)],
+        render_kw={"rows": 6},
+    )
+    submit = SubmitField("Import roster")
+
+
+class AuditStartForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET form that only chooses what to score
+
+    staff = SelectField("Staff member", coerce=int, choices=[], validators=[InputRequired()])
+    checklist = SelectField("Checklist", choices=[], validators=[InputRequired()])
+    submit = SubmitField("Start scoring")
+
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # filters live in the URL so that a view can be bookmarked
+
+    staff = SelectField("Staff member", coerce=optional_int, choices=[])
+    team = SelectField("Team", coerce=optional_int, choices=[])
+    checklist = SelectField("Checklist", choices=[])
+    supervisor = SelectField("Supervisor", coerce=optional_int, choices=[])
+    date_from = DateField("From", validators=[Optional()])
+    date_to = DateField("To", validators=[Optional()])
+    result = SelectField(
+        "Result",
+        choices=options([("", "Any result"), ("passed", "Passed"), ("failed", "Failed")]),
+        validators=[Optional()],
+    )
+    status = SelectField(
+        "Status",
+        choices=options([("", "Any status"), ("submitted", "Submitted"), ("draft", "My drafts")]),
+        validators=[Optional()],
+    )
+
+    def validate_date_to(self, field):
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError("The end date is before the start date.")
+
+
+class _AuditFormBase(FlaskForm):
+    token = HiddenField(validators=[DataRequired()])
+    fingerprint = HiddenField(validators=[DataRequired()])
+    channel = SelectField("Channel", validators=[InputRequired()])
+    observed_at = DateTimeLocalField(
+        "When it happened", format="%Y-%m-%dT%H:%M", validators=[InputRequired()]
+    )
+    customer_type = RadioField(
+        "Customer type",
+        choices=options(CUSTOMER_TYPES.items()),
+        validators=[Optional()],
+    )
+    duration_minutes = IntegerField(
+        "Duration (minutes)", validators=[Optional(), NumberRange(min=0, max=1440)]
+    )
+    outcome = SelectField(
+        "Outcome",
+        choices=options([("", "— not recorded —"), *OUTCOMES.items()]),
+        validators=[Optional()],
+    )
+    monetary_value = DecimalField(
+        "Monetary value", places=2, validators=[Optional(), NumberRange(min=0, max=10**9)]
+    )
+    lead_captured = BooleanField("A lead or referral was captured")
+    notes = TextAreaField("Overall notes", validators=[Length(max=5000)], render_kw={"rows": 4})
+    save_draft = SubmitField("Save draft")
+    submit = SubmitField("Submit audit")
+
+    def validate_observed_at(self, field):
+        # Allow a few minutes of clock difference between the tablet and the server.
+        if field.data and field.data > datetime.now() + timedelta(minutes=10):
+            raise ValidationError("This is in the future: enter when the interaction happened.")
+
+
+def build_audit_form(checklist: Checklist, *, amend: bool = False, **kwargs) -> FlaskForm:
+    """A fresh form class for this checklist (never a shared class mutated per request)."""
+
+    class AuditForm(_AuditFormBase):
+        pass
+
+    channels = checklist.channels or tuple(CHANNEL_LABELS)
+    AuditForm.channel = SelectField(
+        "Channel",
+        choices=options((c, CHANNEL_LABELS[c]) for c in channels),
+        validators=[InputRequired()],
+    )
+    for _, item in checklist.iter_items():
+        choices = [(o.value, o.label) for o in checklist.scale_for(item)]
+        if item.allow_na:
+            choices.append((NA, "N/A"))
+        setattr(
+            AuditForm,
+            item_field_name(item.id),
+            RadioField(item.text, choices=options(choices), validators=[Optional()]),
+        )
+        setattr(
+            AuditForm,
+            comment_field_name(item.id),
+            TextAreaField("Comment", validators=[Length(max=2000)], render_kw={"rows": 1}),
+        )
+    if amend:
+        AuditForm.reason = TextAreaField(
+            "Reason for the amendment",
+            validators=[
+                DataRequired(message="Say why the audit is being amended."),
+                Length(max=2000),
+            ],
+            render_kw={"rows": 2},
+        )
+    return AuditForm(**kwargs)

@@ -1,0 +1,15 @@
+"""Database models (SQLAlchemy 2.0 typed declarative)."""
+
+from .audits import Audit, AuditEvent, AuditItem, ChecklistVersion
+from .people import ROLES, StaffMember, Team, User
+
+__all__ = [
+    "ROLES",
+    "Audit",
+    "AuditEvent",
+    "AuditItem",
+    "ChecklistVersion",
+    "StaffMember",
+    "Team",
+    "User",
+]

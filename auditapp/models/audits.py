@@ -1,0 +1,113 @@
+"""Audits, the checklist version each was scored against, per-item results and history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from auditapp.extensions import db
+
+from ._time import utcnow
+from .people import StaffMember, User
+
+
+class ChecklistVersion(db.Model):
+    """The exact content of a checklist as some audit was scored against it."""
+
+    __tablename__ = "checklist_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    checklist_id: Mapped[str] = mapped_column(String(100), index=True)
+    version: Mapped[int]
+    fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    first_used_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Audit(db.Model):
+    __tablename__ = "audits"
+    __table_args__ = (
+        Index("ix_audits_status_observed", "status", "observed_at"),
+        Index("ix_audits_staff_checklist", "staff_member_id", "checklist_id", "observed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    staff_member_id: Mapped[int] = mapped_column(ForeignKey("staff_members.id"))
+    supervisor_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    checklist_version_id: Mapped[int] = mapped_column(ForeignKey("checklist_versions.id"))
+    checklist_id: Mapped[str] = mapped_column(String(100), index=True)
+    # Stops a double click or a reload from storing the same form twice.
+    form_token: Mapped[str] = mapped_column(String(64), unique=True)
+
+    channel: Mapped[str] = mapped_column(String(20))
+    observed_at: Mapped[datetime]
+    customer_type: Mapped[str | None] = mapped_column(String(20))
+    duration_minutes: Mapped[int | None]
+    outcome: Mapped[str | None] = mapped_column(String(30))
+    monetary_value: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    lead_captured: Mapped[bool] = mapped_column(default=False)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    answers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    comments: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+
+    overall: Mapped[float | None]
+    band: Mapped[str | None] = mapped_column(String(100))
+    passed: Mapped[bool | None]
+    critical_failures: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+    revision: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    submitted_at: Mapped[datetime | None]
+    amended_at: Mapped[datetime | None]
+
+    staff_member: Mapped[StaffMember] = relationship()
+    supervisor: Mapped[User] = relationship()
+    checklist_version: Mapped[ChecklistVersion] = relationship()
+    events: Mapped[list[AuditEvent]] = relationship(
+        back_populates="audit", order_by="AuditEvent.id", cascade="all, delete-orphan"
+    )
+    items: Mapped[list[AuditItem]] = relationship(cascade="all, delete-orphan")
+
+
+class AuditItem(db.Model):
+    """One item's result in a submitted audit, so that SQL can count misses per item."""
+
+    __tablename__ = "audit_items"
+    __table_args__ = (UniqueConstraint("audit_id", "item_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    audit_id: Mapped[int] = mapped_column(ForeignKey("audits.id", ondelete="CASCADE"), index=True)
+    item_id: Mapped[str] = mapped_column(String(100), index=True)
+    section_id: Mapped[str] = mapped_column(String(100))
+    answer: Mapped[str | None] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(10))
+    critical: Mapped[bool]
+    critical_failed: Mapped[bool] = mapped_column(default=False)
+    earned: Mapped[float | None]
+    possible: Mapped[float]
+    met: Mapped[bool | None]
+
+
+class AuditEvent(db.Model):
+    """One step in an audit's history: created, draft saved, submitted, amended."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    audit_id: Mapped[int] = mapped_column(ForeignKey("audits.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(30))
+    reason: Mapped[str | None] = mapped_column(Text)
+    changes: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    audit: Mapped[Audit] = relationship(back_populates="events")
+    user: Mapped[User | None] = relationship()

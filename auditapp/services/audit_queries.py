@@ -1,0 +1,105 @@
+"""Which audits a user may see, and the filtered, paginated list of them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import Select, and_, or_, select
+from sqlalchemy.orm import joinedload
+
+from auditapp.extensions import db
+from auditapp.models import Audit, StaffMember, User
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    staff_id: int | None = None
+    team_id: int | None = None
+    checklist_id: str | None = None
+    supervisor_id: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    result: str | None = None  # "passed" or "failed"
+    status: str | None = None  # "draft" or "submitted"
+
+
+def visible_to(user: User):
+    """SQL condition for the audits `user` may read.
+
+    Staff members see only their own submitted audits. Drafts are private to the supervisor
+    who is writing them: other supervisors, trainers and admins see submitted audits only.
+    """
+    submitted = Audit.status == "submitted"
+    if user.role == "staff":
+        return and_(submitted, Audit.staff_member_id == user.staff_member_id)
+    if user.role == "supervisor":
+        return or_(submitted, and_(Audit.status == "draft", Audit.supervisor_id == user.id))
+    return submitted
+
+
+def can_view(user: User, audit: Audit) -> bool:
+    if audit.status == "draft":
+        return user.role == "supervisor" and audit.supervisor_id == user.id
+    if user.role == "staff":
+        return audit.staff_member_id == user.staff_member_id
+    return True
+
+
+def can_edit_draft(user: User, audit: Audit) -> bool:
+    return audit.status == "draft" and user.role == "supervisor" and audit.supervisor_id == user.id
+
+
+def can_amend(user: User, audit: Audit) -> bool:
+    """Any supervisor may amend a submitted audit (the one who scored it may have left)."""
+    return audit.status == "submitted" and user.role == "supervisor"
+
+
+def audits_query(user: User, filters: AuditFilters) -> Select:
+    """Audits visible to `user` matching `filters`, newest observation first."""
+    query = (
+        select(Audit)
+        .options(joinedload(Audit.staff_member).joinedload(StaffMember.team))
+        .options(joinedload(Audit.supervisor), joinedload(Audit.checklist_version))
+        .where(visible_to(user))
+    )
+    if filters.staff_id:
+        query = query.where(Audit.staff_member_id == filters.staff_id)
+    if filters.team_id:
+        query = query.where(
+            Audit.staff_member_id.in_(
+                select(StaffMember.id).where(StaffMember.team_id == filters.team_id)
+            )
+        )
+    if filters.checklist_id:
+        query = query.where(Audit.checklist_id == filters.checklist_id)
+    if filters.supervisor_id:
+        query = query.where(Audit.supervisor_id == filters.supervisor_id)
+    if filters.date_from:
+        query = query.where(Audit.observed_at >= datetime.combine(filters.date_from, time.min))
+    if filters.date_to:
+        end = datetime.combine(filters.date_to + timedelta(days=1), time.min)
+        query = query.where(Audit.observed_at < end)
+    if filters.result in ("passed", "failed"):
+        query = query.where(Audit.passed.is_(filters.result == "passed"))
+    if filters.status in ("draft", "submitted"):
+        query = query.where(Audit.status == filters.status)
+    return query.order_by(Audit.observed_at.desc(), Audit.id.desc())
+
+
+def list_audits(user: User, filters: AuditFilters, page: int, per_page: int):
+    """One page of audits; 404 for a page number that does not exist."""
+    return db.paginate(audits_query(user, filters), page=page, per_page=per_page, max_per_page=100)
+
+
+def drafts_of(user: User) -> list[Audit]:
+    """The supervisor's own unfinished drafts, newest first."""
+    return list(
+        db.session.execute(
+            select(Audit)
+            .options(joinedload(Audit.staff_member))
+            .where(Audit.status == "draft", Audit.supervisor_id == user.id)
+            .order_by(Audit.updated_at.desc())
+            .limit(20)
+        ).scalars()
+    )

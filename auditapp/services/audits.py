@@ -1,0 +1,252 @@
+"""Saving audits: drafts, submission, amendment with history. Every write commits here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+
+from auditapp.checklists import Checklist
+from auditapp.extensions import db
+from auditapp.models import Audit, AuditEvent, AuditItem, StaffMember, User
+from auditapp.models._time import utcnow
+from auditapp.scoring import ScoreResult, ScoringError, normalise_answer, score
+
+from . import checklists as checklist_store
+
+CUSTOMER_TYPES = {
+    "first_time": "First-time customer",
+    "repeat": "Repeat customer",
+    "advocate": "Advocate",
+}
+OUTCOMES = {
+    "resolved": "Resolved",
+    "escalated": "Escalated",
+    "unresolved": "Unresolved",
+    "sale": "Sale made",
+    "referral_asked": "Referral asked",
+    "information": "Information given",
+}
+
+
+class AuditError(ValueError):
+    """Input that cannot be saved; `problems` maps form field names (or '') to messages."""
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(f"{k}: {v}" if k else v for k, v in problems.items()))
+
+
+@dataclass(frozen=True)
+class Interaction:
+    """What the supervisor records about the observed interaction itself."""
+
+    channel: str
+    observed_at: datetime
+    customer_type: str | None = None
+    duration_minutes: int | None = None
+    outcome: str | None = None
+    monetary_value: Decimal | None = None
+    lead_captured: bool = False
+    notes: str = ""
+
+    @classmethod
+    def of(cls, audit: Audit) -> Interaction:
+        return cls(**{f.name: getattr(audit, f.name) for f in fields(cls)})
+
+
+@dataclass(frozen=True)
+class Answers:
+    """Answers (item id -> value or 'na') and comments (item id -> text) from a form."""
+
+    answers: dict[str, str]
+    comments: dict[str, str]
+
+    @classmethod
+    def clean(cls, answers: dict[str, Any], comments: dict[str, Any]) -> Answers:
+        kept = {k: a for k, v in answers.items() if (a := normalise_answer(v)) is not None}
+        notes = {k: str(v).strip() for k, v in comments.items() if v and str(v).strip()}
+        return cls(kept, notes)
+
+
+def checklist_of(audit: Audit) -> Checklist:
+    """The checklist exactly as this audit was (or is being) scored against it."""
+    return Checklist.from_snapshot(audit.checklist_version.content)
+
+
+def result_of(audit: Audit) -> ScoreResult:
+    """Score the stored answers against the stored checklist (drafts may be incomplete)."""
+    return score(
+        checklist_of(audit), audit.answers, audit.channel, allow_missing=audit.status == "draft"
+    )
+
+
+def _score(checklist: Checklist, entry: Answers, channel: str, submit: bool) -> ScoreResult:
+    try:
+        return score(checklist, entry.answers, channel, allow_missing=not submit)
+    except ScoringError as exc:
+        raise AuditError(
+            {(f"item:{k}" if k else "channel"): v for k, v in exc.problems.items()}
+        ) from None
+
+
+def find_by_token(token: str) -> Audit | None:
+    return db.session.execute(select(Audit).filter_by(form_token=token)).scalar_one_or_none()
+
+
+def start(
+    *,
+    supervisor: User,
+    staff: StaffMember,
+    checklist: Checklist,
+    token: str,
+    interaction: Interaction,
+    entry: Answers,
+    submit: bool,
+) -> tuple[Audit, bool]:
+    """Store a new audit as a draft or submitted; returns (audit, created).
+
+    The form token makes this idempotent: posting the same form twice (a double click or a
+    reload) returns the audit the first post stored instead of storing a second one.
+    """
+    existing = find_by_token(token)
+    if existing is not None:
+        return existing, False
+    if not staff.active:
+        raise AuditError({"staff_member_id": f"{staff.name} is no longer active."})
+    result = _score(checklist, entry, interaction.channel, submit)
+    audit = Audit(
+        form_token=token,
+        staff_member=staff,
+        supervisor=supervisor,
+        checklist_version=checklist_store.stored_version(checklist),
+        checklist_id=checklist.id,
+        answers=entry.answers,
+        comments=entry.comments,
+        **{f.name: getattr(interaction, f.name) for f in fields(Interaction)},
+    )
+    db.session.add(audit)
+    audit.events.append(AuditEvent(user=supervisor, action="created"))
+    if submit:
+        _mark_submitted(audit, supervisor, result)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # Two posts of one form raced each other: the other one stored it.
+        db.session.rollback()
+        existing = find_by_token(token)
+        if existing is None:
+            raise
+        return existing, False
+    return audit, True
+
+
+def update_draft(
+    audit: Audit, *, user: User, interaction: Interaction, entry: Answers, submit: bool
+) -> Audit:
+    """Save more of a draft, or submit it. A submitted audit is changed only by `amend`."""
+    if audit.status != "draft":
+        return audit  # a repeated submit of a form already submitted changes nothing
+    result = _score(checklist_of(audit), entry, interaction.channel, submit)
+    _apply(audit, interaction, entry)
+    if submit:
+        _mark_submitted(audit, user, result)
+    db.session.commit()
+    return audit
+
+
+def amend(
+    audit: Audit, *, user: User, interaction: Interaction, entry: Answers, reason: str
+) -> Audit:
+    """Change a submitted audit, keeping the reason and what changed in its history."""
+    if audit.status != "submitted":
+        raise AuditError({"": "Only a submitted audit can be amended."})
+    reason = reason.strip()
+    if not reason:
+        raise AuditError({"reason": "Say why the audit is being amended."})
+    result = _score(checklist_of(audit), entry, interaction.channel, submit=True)
+    changes = _changes(audit, interaction, entry)
+    if not changes:
+        raise AuditError({"": "Nothing was changed, so there is nothing to amend."})
+    _apply(audit, interaction, entry)
+    _store_result(audit, result)
+    audit.revision += 1
+    audit.amended_at = utcnow()
+    audit.events.append(AuditEvent(user=user, action="amended", reason=reason, changes=changes))
+    db.session.commit()
+    return audit
+
+
+def _apply(audit: Audit, interaction: Interaction, entry: Answers) -> None:
+    for f in fields(Interaction):
+        setattr(audit, f.name, getattr(interaction, f.name))
+    audit.answers = entry.answers
+    audit.comments = entry.comments
+
+
+def _mark_submitted(audit: Audit, user: User, result: ScoreResult) -> None:
+    audit.status = "submitted"
+    audit.submitted_at = utcnow()
+    _store_result(audit, result)
+    audit.events.append(AuditEvent(user=user, action="submitted"))
+
+
+def _store_result(audit: Audit, result: ScoreResult) -> None:
+    audit.overall = result.overall
+    audit.band = result.band
+    audit.passed = result.passed
+    audit.critical_failures = list(result.critical_failures)
+    if audit.id is not None:
+        db.session.execute(delete(AuditItem).where(AuditItem.audit_id == audit.id))
+    audit.items = [
+        AuditItem(
+            item_id=r.item_id,
+            section_id=r.section_id,
+            answer=r.answer,
+            status=r.status,
+            kind=r.kind,
+            critical=r.critical,
+            critical_failed=r.critical_failed,
+            earned=r.earned,
+            possible=r.possible,
+            met=r.met,
+        )
+        for r in result.items.values()
+    ]
+
+
+def _changes(audit: Audit, interaction: Interaction, entry: Answers) -> list[dict[str, Any]]:
+    """What an amendment changes, as [{field, before, after}] in plain text."""
+    changes = []
+    for f in fields(Interaction):
+        before, after = getattr(audit, f.name), getattr(interaction, f.name)
+        if _text(before) != _text(after):
+            changes.append({"field": f.name, "before": _text(before), "after": _text(after)})
+    for kind, old, new in (
+        ("answer", audit.answers, entry.answers),
+        ("comment", audit.comments, entry.comments),
+    ):
+        for item_id in sorted(set(old) | set(new)):
+            if old.get(item_id) != new.get(item_id):
+                changes.append(
+                    {
+                        "field": f"{kind}:{item_id}",
+                        "before": old.get(item_id),
+                        "after": new.get(item_id),
+                    }
+                )
+    return changes
+
+
+def _text(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    return str(value)

@@ -1,0 +1,103 @@
+"""The checklists the app offers, read from the configured folder, and their stored versions."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from auditapp.checklists import Checklist, ChecklistError, Problem, load_checklist
+from auditapp.checklists.loader import checklist_files
+from auditapp.extensions import db
+from auditapp.models import ChecklistVersion
+
+
+@dataclass(frozen=True)
+class Registry:
+    """The valid checklists by id, and the problems of files that are not valid."""
+
+    checklists: dict[str, Checklist] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+
+_cache: dict[str, tuple[tuple, Registry]] = {}
+_lock = threading.Lock()
+
+
+def _signature(folder: Path) -> tuple:
+    files = checklist_files(folder) if folder.is_dir() else []
+    return tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+
+
+def registry() -> Registry:
+    """Checklists of the configured folder, re-read only when a file there changes."""
+    folder = Path(current_app.config["CHECKLISTS_DIR"])
+    signature = _signature(folder)
+    cached = _cache.get(str(folder))
+    if cached and cached[0] == signature:
+        return cached[1]
+    with _lock:
+        checklists: dict[str, Checklist] = {}
+        problems: list[Problem] = []
+        for path in checklist_files(folder) if folder.is_dir() else []:
+            try:
+                checklist = load_checklist(path)
+            except ChecklistError as exc:
+                problems += exc.problems
+            else:
+                checklists[checklist.id] = checklist
+        result = Registry(dict(sorted(checklists.items())), problems)
+        _cache[str(folder)] = (signature, result)
+        return result
+
+
+def available() -> dict[str, Checklist]:
+    return registry().checklists
+
+
+def stored_version(checklist: Checklist) -> ChecklistVersion:
+    """The stored copy of exactly this checklist content, added on first use."""
+    row = db.session.execute(
+        select(ChecklistVersion).filter_by(fingerprint=checklist.fingerprint)
+    ).scalar_one_or_none()
+    if row is None:
+        row = ChecklistVersion(
+            checklist_id=checklist.id,
+            version=checklist.version,
+            fingerprint=checklist.fingerprint,
+            title=checklist.title,
+            content=checklist.to_snapshot(),
+        )
+        db.session.add(row)
+        db.session.flush()
+    return row
+
+
+def version_conflicts() -> list[tuple[str, int, int]]:
+    """(checklist id, version, number of different contents) where a file changed without
+    its version being bumped; the audits still score against what they stored."""
+    rows = db.session.execute(
+        select(
+            ChecklistVersion.checklist_id,
+            ChecklistVersion.version,
+            func.count(ChecklistVersion.id),
+        )
+        .group_by(ChecklistVersion.checklist_id, ChecklistVersion.version)
+        .having(func.count(ChecklistVersion.id) > 1)
+    ).all()
+    current = available()
+    found = [(r[0], r[1], r[2]) for r in rows]
+    for checklist in current.values():
+        clash = db.session.execute(
+            select(func.count(ChecklistVersion.id)).where(
+                ChecklistVersion.checklist_id == checklist.id,
+                ChecklistVersion.version == checklist.version,
+                ChecklistVersion.fingerprint != checklist.fingerprint,
+            )
+        ).scalar_one()
+        if clash and not any(f[0] == checklist.id and f[1] == checklist.version for f in found):
+            found.append((checklist.id, checklist.version, clash + 1))
+    return sorted(found)

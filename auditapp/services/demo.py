@@ -1,0 +1,192 @@
+"""Demo data: an organisation with people, teams and six months of realistic audits.
+
+Seeded randomness, so every installation gets the same demo. Loading twice adds nothing.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from auditapp.checklists import NA, Checklist
+from auditapp.extensions import db
+from auditapp.models import StaffMember, User
+
+from . import audits, checklists, people
+
+PASSWORD = "auditapp-demo"  # demo logins only; printed by `auditapp demo`
+ADMIN = "admin@example.com"
+SUPERVISORS = [
+    ("sam.supervisor@example.com", "Sam Okafor"),
+    ("priya.supervisor@example.com", "Priya Shah"),
+]
+TRAINER = ("tess.trainer@example.com", "Tess Lindqvist")
+TEAMS = {
+    "Front desk": [
+        "Ana Lopez",
+        "Ben Carter",
+        "Chloe Nguyen",
+        "Dev Patel",
+        "Elif Demir",
+        "Femi Ade",
+    ],
+    "Contact centre": [
+        "Grace Kim",
+        "Hugo Martin",
+        "Isla Brown",
+        "Jonas Weber",
+        "Kira Sato",
+        "Liam Walsh",
+    ],
+}
+STAFF_LOGINS = ["Ana Lopez", "Grace Kim", "Hugo Martin"]
+LOGINS = (
+    [(ADMIN, "admin")]
+    + [(email, "supervisor") for email, _ in SUPERVISORS]
+    + [(TRAINER[0], "trainer")]
+    + [(f"{n.split()[0].lower()}@example.com", "staff") for n in STAFF_LOGINS]
+)
+AUDIT_COUNT = 300
+DAYS = 182
+
+
+def load(now: datetime | None = None, count: int = AUDIT_COUNT) -> int:
+    """Create the demo organisation; returns the number of audits added (0 if already there)."""
+    if people.find_user_by_email(ADMIN) is not None:
+        return 0
+    rng = random.Random(20261123)
+    now = (now or datetime.now()).replace(second=0, microsecond=0)
+    people.create_user(ADMIN, "Alex Admin", "admin", PASSWORD, commit=False)
+    supervisors = [
+        people.create_user(email, name, "supervisor", PASSWORD, commit=False)
+        for email, name in SUPERVISORS
+    ]
+    people.create_user(TRAINER[0], TRAINER[1], "trainer", PASSWORD, commit=False)
+    staff = [
+        people.add_staff(name, team, f"E{100 + i}", commit=False)
+        for i, (team, name) in enumerate((t, n) for t, names in TEAMS.items() for n in names)
+    ]
+    db.session.flush()
+    for name in STAFF_LOGINS:
+        member = next(s for s in staff if s.name == name)
+        email = f"{name.split()[0].lower()}@example.com"
+        people.create_user(email, name, "staff", PASSWORD, member.id, commit=False)
+    db.session.commit()
+    available = list(checklists.available().values())
+    profiles = {s.id: _profile(rng, s, available) for s in staff}
+    for n in range(count):
+        member = rng.choice(staff)
+        checklist = rng.choice(available)
+        when = now - timedelta(days=DAYS * (1 - n / count), hours=rng.uniform(0, 8))
+        progress = n / count  # 0 six months ago, 1 today: some people improve over it
+        _add_audit(
+            rng, rng.choice(supervisors), member, checklist, when, profiles[member.id], progress
+        )
+    _add_drafts(rng, supervisors[0], staff, available, now)
+    return count
+
+
+def _profile(rng: random.Random, staff: StaffMember, available: list[Checklist]) -> dict:
+    """How good a person is: a base level, a trend over the months, and weak items."""
+    items = [item.id for c in available for _, item in c.iter_items()]
+    return {
+        "base": rng.uniform(0.55, 0.92),
+        "trend": rng.choice([0.0, 0.0, 0.2, 0.3, -0.1]),  # some improve, one or two slip
+        "weak": set(rng.sample(items, 4)),
+    }
+
+
+def _answer(rng: random.Random, checklist: Checklist, item, skill: float, channel: str) -> str:
+    if not item.applies_to(channel):
+        return NA
+    if item.allow_na and rng.random() < 0.12:
+        return NA
+    options = sorted(checklist.scale_for(item), key=lambda o: o.points)
+    good = rng.random() < skill
+    if item.kind == "dont":
+        good = good or rng.random() < 0.5  # don'ts are seen less often than do's are missed
+        return options[0].value if good else options[-1].value
+    if len(options) == 2:
+        return options[-1].value if good else options[0].value
+    position = min(len(options) - 1, max(0, round(skill * (len(options) - 1) + rng.gauss(0, 0.8))))
+    return options[position].value
+
+
+def _interaction(rng: random.Random, checklist: Checklist, when: datetime) -> audits.Interaction:
+    channel = rng.choice(checklist.channels or ("in_person", "phone"))
+    outcome = rng.choice(
+        [
+            "resolved",
+            "resolved",
+            "resolved",
+            "sale",
+            "escalated",
+            "unresolved",
+            "referral_asked",
+            "information",
+        ]
+    )
+    return audits.Interaction(
+        channel=channel,
+        observed_at=when,
+        customer_type=rng.choices(["first_time", "repeat", "advocate"], [5, 4, 1])[0],
+        duration_minutes=rng.randint(2, 25),
+        outcome=outcome,
+        monetary_value=Decimal(rng.randint(20, 900)) if outcome == "sale" else None,
+        lead_captured=rng.random() < 0.3,
+        notes=rng.choice(
+            [
+                "",
+                "",
+                "Busy period at the counter.",
+                "Customer was in a hurry.",
+                "Good recovery after a slow start.",
+            ]
+        ),
+    )
+
+
+def _add_audit(rng, supervisor: User, staff, checklist: Checklist, when, profile, progress):
+    interaction = _interaction(rng, checklist, when)
+    answers, comments = {}, {}
+    for _, item in checklist.iter_items():
+        skill = (
+            profile["base"]
+            + profile["trend"] * progress
+            - (0.35 if item.id in profile["weak"] else 0)
+        )
+        answers[item.id] = _answer(
+            rng, checklist, item, min(0.98, max(0.05, skill)), interaction.channel
+        )
+        if item.id in profile["weak"] and rng.random() < 0.3:
+            comments[item.id] = "Talked this through after the interaction."
+    audits.start(
+        supervisor=supervisor,
+        staff=staff,
+        checklist=checklist,
+        token=secrets.token_urlsafe(16),
+        interaction=interaction,
+        entry=audits.Answers.clean(answers, comments),
+        submit=True,
+    )
+
+
+def _add_drafts(rng, supervisor: User, staff: list[StaffMember], available, now: datetime) -> None:
+    for member in rng.sample(staff, 2):
+        checklist = rng.choice(available)
+        interaction = _interaction(rng, checklist, now - timedelta(hours=2))
+        answers = {
+            item.id: _answer(rng, checklist, item, 0.8, interaction.channel)
+            for item in checklist.sections[0].items
+        }
+        audits.start(
+            supervisor=supervisor,
+            staff=member,
+            checklist=checklist,
+            token=secrets.token_urlsafe(16),
+            interaction=interaction,
+            entry=audits.Answers.clean(answers, {}),
+            submit=False,
+        )

@@ -1,0 +1,246 @@
+"""Users, teams and staff members: creating, changing and importing them."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from auditapp.extensions import db
+from auditapp.models import ROLES, StaffMember, Team, User
+
+MIN_PASSWORD_LENGTH = 8
+
+
+class PeopleError(ValueError):
+    """Input that cannot be saved; `field` names the form field it belongs to, if any."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.execute(
+        select(User).where(User.email == normalise_email(email))
+    ).scalar_one_or_none()
+
+
+def check_password_rules(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise PeopleError(
+            f"The password needs at least {MIN_PASSWORD_LENGTH} characters.", "password"
+        )
+
+
+def create_user(
+    email: str,
+    name: str,
+    role: str,
+    password: str,
+    staff_member_id: int | None = None,
+    *,
+    commit: bool = True,
+) -> User:
+    """Add a user; a staff login must be linked to exactly one staff member."""
+    email = normalise_email(email)
+    if role not in ROLES:
+        raise PeopleError(f"Unknown role '{role}'; roles: {', '.join(ROLES)}.", "role")
+    if find_user_by_email(email):
+        raise PeopleError(f"A user with the email {email} already exists.", "email")
+    check_password_rules(password)
+    if role == "staff":
+        if staff_member_id is None or db.session.get(StaffMember, staff_member_id) is None:
+            raise PeopleError("A staff login must be linked to a staff member.", "staff_member_id")
+        taken = db.session.execute(
+            select(User).where(User.staff_member_id == staff_member_id)
+        ).scalar_one_or_none()
+        if taken:
+            raise PeopleError(
+                f"That staff member already has a login ({taken.email}).", "staff_member_id"
+            )
+    else:
+        staff_member_id = None
+    user = User(email=email, name=name.strip(), role=role, staff_member_id=staff_member_id)
+    user.set_password(password)
+    db.session.add(user)
+    if commit:
+        db.session.commit()
+    return user
+
+
+def reset_password(user: User, password: str) -> None:
+    check_password_rules(password)
+    user.set_password(password)
+    db.session.commit()
+
+
+def set_user_active(user: User, active: bool) -> None:
+    user.active = active
+    db.session.commit()
+
+
+def team_named(name: str, *, create: bool = False) -> Team | None:
+    """The team with this name (case-insensitive); created when asked and missing."""
+    name = " ".join(name.split())
+    team = db.session.execute(
+        select(Team).where(func.lower(Team.name) == name.lower())
+    ).scalar_one_or_none()
+    if team is None and create:
+        if not name:
+            raise PeopleError("A team needs a name.", "name")
+        team = Team(name=name)
+        db.session.add(team)
+        db.session.flush()
+    return team
+
+
+def create_team(name: str) -> Team:
+    if team_named(name):
+        raise PeopleError(f"A team called '{name.strip()}' already exists.", "name")
+    team = team_named(name, create=True)
+    db.session.commit()
+    return team
+
+
+def rename_team(team: Team, name: str) -> None:
+    other = team_named(name)
+    if other is not None and other.id != team.id:
+        raise PeopleError(f"A team called '{name.strip()}' already exists.", "name")
+    team.name = " ".join(name.split())
+    db.session.commit()
+
+
+def find_staff(name_or_code: str) -> StaffMember | None:
+    """The staff member with this employee code, else the only one with this name."""
+    text = name_or_code.strip()
+    by_code = db.session.execute(
+        select(StaffMember).where(StaffMember.employee_code == text)
+    ).scalar_one_or_none()
+    if by_code is not None:
+        return by_code
+    found = (
+        db.session.execute(select(StaffMember).where(func.lower(StaffMember.name) == text.lower()))
+        .scalars()
+        .all()
+    )
+    return found[0] if len(found) == 1 else None
+
+
+def _check_code(code: str | None, staff_id: int | None = None) -> str | None:
+    code = (code or "").strip() or None
+    if code is None:
+        return None
+    other = db.session.execute(
+        select(StaffMember).where(StaffMember.employee_code == code)
+    ).scalar_one_or_none()
+    if other is not None and other.id != staff_id:
+        raise PeopleError(f"The employee code {code} is already used by {other.name}.", "code")
+    return code
+
+
+def add_staff(name: str, team: str | None, code: str | None = None, *, commit: bool = True):
+    """Add a staff member to a team (created if new)."""
+    name = " ".join(name.split())
+    if not name:
+        raise PeopleError("A staff member needs a name.", "name")
+    staff = StaffMember(
+        name=name,
+        employee_code=_check_code(code),
+        team=team_named(team, create=True) if team and team.strip() else None,
+    )
+    db.session.add(staff)
+    if commit:
+        db.session.commit()
+    return staff
+
+
+def update_staff(
+    staff: StaffMember, name: str, team_id: int | None, code: str | None, active: bool
+):
+    name = " ".join(name.split())
+    if not name:
+        raise PeopleError("A staff member needs a name.", "name")
+    staff.employee_code = _check_code(code, staff.id)
+    staff.name = name
+    staff.team_id = team_id
+    staff.active = active
+    db.session.commit()
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}"
+
+
+ROSTER_COLUMNS = ("name", "team", "code")
+
+
+def import_roster(text: str) -> list[StaffMember]:
+    """Add every staff member of a CSV roster (header: name, team, code), or none of them.
+
+    Raises RosterError listing every bad row by its line number in the file.
+    """
+    reader = csv.DictReader(io.StringIO(text))
+    header = [h.strip().lower() for h in reader.fieldnames or []]
+    if "name" not in header:
+        raise RosterError(
+            [RowError(1, "the header row must have a 'name' column (columns: name, team, code)")]
+        )
+    unknown = [h for h in header if h not in ROSTER_COLUMNS]
+    if unknown:
+        raise RosterError(
+            [RowError(1, f"unknown column(s) {', '.join(unknown)}; columns: name, team, code")]
+        )
+    reader.fieldnames = header
+    errors: list[RowError] = []
+    rows: list[tuple[int, dict[str, str]]] = []
+    codes: dict[str, int] = {}
+    for row in reader:
+        line = reader.line_num
+        if None in row:
+            errors.append(RowError(line, "more values than columns in the header"))
+            continue
+        values = {k: (v or "").strip() for k, v in row.items()}
+        if not any(values.values()):
+            continue
+        if not values.get("name"):
+            errors.append(RowError(line, "the name is empty"))
+        code = values.get("code") or ""
+        if code:
+            if code in codes:
+                errors.append(RowError(line, f"employee code {code} repeats line {codes[code]}"))
+            codes.setdefault(code, line)
+            try:
+                _check_code(code)
+            except PeopleError as exc:
+                errors.append(RowError(line, str(exc)))
+        rows.append((line, values))
+    if errors:
+        raise RosterError(errors)
+    if not rows:
+        raise RosterError([RowError(1, "the file has no staff members after the header")])
+    try:
+        added = [add_staff(v["name"], v.get("team"), v.get("code"), commit=False) for _, v in rows]
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return added
+
+
+class RosterError(ValueError):
+    def __init__(self, errors: Iterable[RowError]) -> None:
+        self.errors = list(errors)
+        super().__init__("\n".join(str(e) for e in self.errors))

@@ -1,0 +1,227 @@
+"""Moving data between the generated audit form, the audit service and the templates."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask import flash, redirect, render_template, url_for
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+
+from auditapp.checklists import Checklist
+from auditapp.extensions import db
+from auditapp.forms import (
+    AuditFilterForm,
+    AuditStartForm,
+    comment_field_name,
+    item_field_name,
+    options,
+)
+from auditapp.models import Audit, StaffMember, Team, User
+from auditapp.scoring import ScoreResult
+from auditapp.services import audits as audit_service
+from auditapp.services import checklists
+from auditapp.services.audit_queries import AuditFilters
+
+
+def fill_start_choices(form: AuditStartForm) -> None:
+    staff = db.session.execute(
+        select(StaffMember).where(StaffMember.active.is_(True)).order_by(StaffMember.name)
+    ).scalars()
+    form.staff.choices = options(
+        [(s.id, s.name + (f" ({s.team.name})" if s.team else "")) for s in staff]
+    )
+    form.checklist.choices = options([(c.id, c.title) for c in checklists.available().values()])
+
+
+def fill_filter_choices(form: AuditFilterForm, user: User) -> None:
+    if user.role == "staff":
+        form.staff.choices = options([("", "Me")])
+        form.team.choices = options([("", "Any team")])
+        form.supervisor.choices = options([("", "Any supervisor")])
+    else:
+        people = db.session.execute(select(StaffMember).order_by(StaffMember.name)).scalars()
+        form.staff.choices = options([("", "Any staff member")] + [(s.id, s.name) for s in people])
+        teams = db.session.execute(select(Team).order_by(Team.name)).scalars()
+        form.team.choices = options([("", "Any team")] + [(t.id, t.name) for t in teams])
+        sups = db.session.execute(
+            select(User).where(User.role == "supervisor").order_by(User.name)
+        ).scalars()
+        form.supervisor.choices = options([("", "Any supervisor")] + [(u.id, u.name) for u in sups])
+    stored = db.session.execute(select(Audit.checklist_id).distinct()).scalars()
+    ids = sorted(set(stored) | set(checklists.available()))
+    titles = {c.id: c.title for c in checklists.available().values()}
+    form.checklist.choices = options([("", "Any checklist")] + [(i, titles.get(i, i)) for i in ids])
+    if user.role != "supervisor":
+        form.status.choices = options([("", "Submitted")])
+
+
+def filters_from(form: AuditFilterForm) -> AuditFilters:
+    return AuditFilters(
+        staff_id=form.staff.data,
+        team_id=form.team.data,
+        checklist_id=form.checklist.data or None,
+        supervisor_id=form.supervisor.data,
+        date_from=form.date_from.data,
+        date_to=form.date_to.data,
+        result=form.result.data or None,
+        status=form.status.data or None,
+    )
+
+
+def new_defaults(checklist: Checklist) -> dict[str, Any]:
+    channels = checklist.channels or ("in_person",)
+    return {
+        "token": secrets.token_urlsafe(24),
+        "fingerprint": checklist.fingerprint,
+        "channel": channels[0],
+        "observed_at": datetime.now().replace(second=0, microsecond=0),
+    }
+
+
+def audit_defaults(audit: Audit, checklist: Checklist) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "token": audit.form_token,
+        "fingerprint": checklist.fingerprint,
+        **{
+            name: getattr(audit, name)
+            for name in (
+                "channel",
+                "observed_at",
+                "customer_type",
+                "duration_minutes",
+                "outcome",
+                "monetary_value",
+                "lead_captured",
+                "notes",
+            )
+        },
+    }
+    data["outcome"] = audit.outcome or ""
+    for _, item in checklist.iter_items():
+        data[item_field_name(item.id)] = audit.answers.get(item.id)
+        data[comment_field_name(item.id)] = audit.comments.get(item.id, "")
+    return data
+
+
+def interaction_from(form: FlaskForm) -> audit_service.Interaction:
+    return audit_service.Interaction(
+        channel=form.channel.data,
+        observed_at=form.observed_at.data,
+        customer_type=form.customer_type.data or None,
+        duration_minutes=form.duration_minutes.data,
+        outcome=form.outcome.data or None,
+        monetary_value=form.monetary_value.data,
+        lead_captured=bool(form.lead_captured.data),
+        notes=(form.notes.data or "").strip(),
+    )
+
+
+def answers_from(form: FlaskForm, checklist: Checklist) -> audit_service.Answers:
+    answers, comments = {}, {}
+    for _, item in checklist.iter_items():
+        answers[item.id] = form[item_field_name(item.id)].data
+        comments[item.id] = form[comment_field_name(item.id)].data
+    return audit_service.Answers.clean(answers, comments)
+
+
+def show_errors(form: FlaskForm, error: audit_service.AuditError) -> None:
+    """Put each problem next to its field; problems with no field go to the top."""
+    for key, message in error.problems.items():
+        name = item_field_name(key[5:]) if key.startswith("item:") else key
+        if name and name in form:
+            form[name].errors = [*form[name].errors, message]
+        else:
+            form.form_errors.append(message)
+
+
+def checklist_changed(form: FlaskForm, checklist: Checklist, staff: StaffMember):
+    """The YAML changed while the supervisor was scoring: show the new form, answers kept."""
+    form.fingerprint.data = checklist.fingerprint
+    form.form_errors.append(
+        "The checklist was updated while you were scoring. Your answers are kept where the "
+        "items still exist: check them, then save or submit again."
+    )
+    return render_form(form, checklist, staff, status=409)
+
+
+def render_form(
+    form: FlaskForm,
+    checklist: Checklist,
+    staff: StaffMember,
+    *,
+    audit: Audit | None = None,
+    amending: bool = False,
+    status: int = 200,
+):
+    if audit is None:
+        action = url_for("audits.new", staff=staff.id, checklist=checklist.id)
+    elif amending:
+        action = url_for("audits.amend", audit_id=audit.id)
+    else:
+        action = url_for("audits.edit", audit_id=audit.id)
+    sections = [
+        (section, [(item, checklist.scale_for(item)) for item in section.items])
+        for section in checklist.sections
+    ]
+    return render_template(
+        "audits/form.html",
+        form=form,
+        checklist=checklist,
+        staff=staff,
+        audit=audit,
+        amending=amending,
+        action=action,
+        sections=sections,
+        item_field_name=item_field_name,
+        comment_field_name=comment_field_name,
+    ), status
+
+
+def after_save(audit: Audit, created: bool):
+    if audit.status == "draft":
+        flash(f"Draft saved for {audit.staff_member.name}. It is only visible to you.", "success")
+        return redirect(url_for("audits.edit", audit_id=audit.id))
+    if created:
+        flash(f"Audit #{audit.id} submitted: {_score_text(audit)}.", "success")
+    else:
+        flash(f"Audit #{audit.id} was already saved; nothing was stored twice.", "info")
+    return redirect(url_for("audits.show", audit_id=audit.id))
+
+
+def _score_text(audit: Audit) -> str:
+    if audit.overall is None:
+        return "no score (every item was N/A)"
+    verdict = "passed" if audit.passed else "failed"
+    return f"{audit.overall:.1f}%, {verdict}"
+
+
+@dataclass(frozen=True)
+class ResultView:
+    """Plain data for the result partial, shared by the web page and (later) the PDF."""
+
+    checklist: Checklist
+    result: ScoreResult
+    sections: list[tuple[Any, list[tuple[Any, Any, str | None, str | None]]]]
+    critical: list[tuple[Any, Any]]
+
+
+def result_view(audit: Audit) -> ResultView:
+    checklist = audit_service.checklist_of(audit)
+    result = audit_service.result_of(audit)
+    sections = []
+    for section in checklist.sections:
+        rows = []
+        for item in section.items:
+            r = result.items[item.id]
+            labels = {o.value: o.label for o in checklist.scale_for(item)}
+            answer = "N/A" if r.status == "na" else labels.get(r.answer or "")
+            if r.status == "not_asked":
+                answer = "Not asked on this channel"
+            rows.append((item, r, answer, audit.comments.get(item.id)))
+        sections.append((section, rows))
+    critical = [(checklist.item(i), result.items[i]) for i in result.critical_failures]
+    return ResultView(checklist, result, sections, critical)

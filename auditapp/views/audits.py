@@ -1,0 +1,159 @@
+"""Scoring, saving, submitting, amending and reading audits."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from auditapp.extensions import db
+from auditapp.forms import AuditFilterForm, AuditStartForm, build_audit_form
+from auditapp.models import Audit, StaffMember
+from auditapp.services import audit_queries, checklists
+from auditapp.services import audits as audit_service
+
+from . import audit_forms as af
+from .access import EVERYONE, roles_required
+
+bp = Blueprint("audits", __name__, url_prefix="/audits")
+
+
+@bp.route("")
+@roles_required(*EVERYONE)
+def index():
+    """List the audits the user may see, filtered by the URL, newest first."""
+    form = AuditFilterForm(request.args)
+    af.fill_filter_choices(form, current_user)
+    if request.args and not form.validate():
+        return render_template("audits/index.html", form=form, page=None), 400
+    filters = af.filters_from(form)
+    page = audit_queries.list_audits(
+        current_user,
+        filters,
+        page=request.args.get("page", 1, type=int),
+        per_page=current_app.config["AUDITS_PER_PAGE"],
+    )
+    return render_template("audits/index.html", form=form, page=page, filters=filters)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required("supervisor")
+def new():
+    """Choose a staff member and a checklist, then score the interaction."""
+    start = AuditStartForm(request.args)
+    af.fill_start_choices(start)
+    if not request.args:
+        return render_template("audits/start.html", form=start)
+    if not start.validate():
+        return render_template("audits/start.html", form=start), 400
+    staff = db.get_or_404(StaffMember, start.staff.data)
+    checklist = checklists.available()[start.checklist.data]
+    if request.method == "GET":
+        form = build_audit_form(checklist, formdata=None, **af.new_defaults(checklist))
+        return af.render_form(form, checklist, staff)
+    form = build_audit_form(checklist)
+    if form.fingerprint.data and form.fingerprint.data != checklist.fingerprint:
+        return af.checklist_changed(form, checklist, staff)
+    if not form.validate():
+        return af.render_form(form, checklist, staff, status=400)
+    try:
+        audit, created = audit_service.start(
+            supervisor=current_user,
+            staff=staff,
+            checklist=checklist,
+            token=form.token.data,
+            interaction=af.interaction_from(form),
+            entry=af.answers_from(form, checklist),
+            submit=bool(form.submit.data),
+        )
+    except audit_service.AuditError as exc:
+        af.show_errors(form, exc)
+        return af.render_form(form, checklist, staff, status=400)
+    return af.after_save(audit, created)
+
+
+@bp.route("/<int:audit_id>")
+@roles_required(*EVERYONE)
+def show(audit_id: int):
+    """The audit: score, band, pass/fail, critical failures, sections, items, history."""
+    audit = _visible_audit(audit_id)
+    return render_template(
+        "audits/show.html",
+        audit=audit,
+        view=af.result_view(audit),
+        can_edit=audit_queries.can_edit_draft(current_user, audit),
+        can_amend=audit_queries.can_amend(current_user, audit),
+    )
+
+
+@bp.route("/<int:audit_id>/edit", methods=["GET", "POST"])
+@roles_required("supervisor")
+def edit(audit_id: int):
+    """Carry on with a draft: save it again or submit it."""
+    audit = _visible_audit(audit_id)
+    if audit.status != "draft":
+        flash("This audit is already submitted; it can only be amended.", "info")
+        return redirect(url_for("audits.show", audit_id=audit.id))
+    if not audit_queries.can_edit_draft(current_user, audit):
+        abort(403)
+    checklist = audit_service.checklist_of(audit)
+    if request.method == "GET":
+        form = build_audit_form(checklist, formdata=None, **af.audit_defaults(audit, checklist))
+        return af.render_form(form, checklist, audit.staff_member, audit=audit)
+    form = build_audit_form(checklist)
+    if not form.validate():
+        return af.render_form(form, checklist, audit.staff_member, audit=audit, status=400)
+    try:
+        audit_service.update_draft(
+            audit,
+            user=current_user,
+            interaction=af.interaction_from(form),
+            entry=af.answers_from(form, checklist),
+            submit=bool(form.submit.data),
+        )
+    except audit_service.AuditError as exc:
+        db.session.rollback()
+        af.show_errors(form, exc)
+        return af.render_form(form, checklist, audit.staff_member, audit=audit, status=400)
+    return af.after_save(audit, created=True)
+
+
+@bp.route("/<int:audit_id>/amend", methods=["GET", "POST"])
+@roles_required("supervisor")
+def amend(audit_id: int):
+    """Change a submitted audit, with a reason kept in its history."""
+    audit = _visible_audit(audit_id)
+    if not audit_queries.can_amend(current_user, audit):
+        abort(403)
+    checklist = audit_service.checklist_of(audit)
+    if request.method == "GET":
+        defaults = af.audit_defaults(audit, checklist)
+        form = build_audit_form(checklist, amend=True, formdata=None, **defaults)
+        return af.render_form(form, checklist, audit.staff_member, audit=audit, amending=True)
+    form = build_audit_form(checklist, amend=True)
+    if not form.validate():
+        return af.render_form(
+            form, checklist, audit.staff_member, audit=audit, amending=True, status=400
+        )
+    try:
+        audit_service.amend(
+            audit,
+            user=current_user,
+            interaction=af.interaction_from(form),
+            entry=af.answers_from(form, checklist),
+            reason=form.reason.data,
+        )
+    except audit_service.AuditError as exc:
+        db.session.rollback()
+        af.show_errors(form, exc)
+        return af.render_form(
+            form, checklist, audit.staff_member, audit=audit, amending=True, status=400
+        )
+    flash(f"Audit #{audit.id} amended: revision {audit.revision}.", "success")
+    return redirect(url_for("audits.show", audit_id=audit.id))
+
+
+def _visible_audit(audit_id: int) -> Audit:
+    audit = db.get_or_404(Audit, audit_id)
+    if not audit_queries.can_view(current_user, audit):
+        abort(403)
+    return audit

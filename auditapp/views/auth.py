@@ -1,0 +1,71 @@
+"""Logging in and out; every other page requires a login."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_user, logout_user
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from auditapp.extensions import db
+from auditapp.forms import LoginForm
+from auditapp.models._time import utcnow
+from auditapp.services.people import find_user_by_email
+
+bp = Blueprint("auth", __name__)
+
+PUBLIC_ENDPOINTS = {"auth.login", "static", "bootstrap.static"}
+# Checked when the email is unknown, so that both failures take the same time.
+_DUMMY_HASH = generate_password_hash("not a real password")
+
+
+def require_login_everywhere(app: Flask) -> None:
+    """Send anyone not logged in to the login page, whatever URL they asked for."""
+
+    @app.before_request
+    def _require_login():
+        if request.endpoint in PUBLIC_ENDPOINTS or current_user.is_authenticated:
+            return None
+        if request.endpoint is None:
+            return None  # a 404 is a 404 whoever asks
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+def _safe_next(target: str | None) -> str:
+    # Only same-site paths: an off-site "next" would make the login page an open redirect.
+    if not target:
+        return url_for("home.index")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("home.index")
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Log in with email and password."""
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    form = LoginForm()
+    status = 400 if request.method == "POST" else 200
+    if form.validate_on_submit():
+        user = find_user_by_email(form.email.data)
+        ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, form.password.data)
+        if user and ok and user.active:
+            login_user(user)
+            user.last_login_at = utcnow()
+            db.session.commit()
+            return redirect(_safe_next(request.args.get("next")))
+        # One message whether the email is unknown or the password wrong.
+        flash("Wrong email or password.", "danger")
+        status = 401
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    """Log out (a POST with the CSRF token, so that no link can log anyone out)."""
+    logout_user()
+    flash("You are logged out.", "info")
+    return redirect(url_for("auth.login"))

@@ -1,0 +1,34 @@
+"""The checklists in use: list, problems in the folder, and each checklist's items."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template
+
+from auditapp.services import checklists
+
+from .access import READERS, roles_required
+
+bp = Blueprint("checklists", __name__, url_prefix="/checklists")
+
+
+@bp.route("")
+@roles_required(*READERS)
+def index():
+    """Every valid checklist, and what is wrong with the files that are not."""
+    current = checklists.registry()
+    return render_template(
+        "checklists/index.html",
+        checklists=list(current.checklists.values()),
+        problems=current.problems,
+        conflicts=checklists.version_conflicts(),
+    )
+
+
+@bp.route("/<checklist_id>")
+@roles_required(*READERS)
+def show(checklist_id: str):
+    """One checklist's sections and items, as a supervisor will score them."""
+    checklist = checklists.available().get(checklist_id)
+    if checklist is None:
+        abort(404)
+    return render_template("checklists/show.html", checklist=checklist)

@@ -1,0 +1,119 @@
+"""Staff members: the list, adding and importing them, and each person's progress."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from auditapp.extensions import db
+from auditapp.forms import RosterForm, StaffForm, options
+from auditapp.models import Audit, StaffMember, Team
+from auditapp.services import people, progress
+
+from .access import EVERYONE, READERS, STAFF_MANAGERS, roles_required
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+
+def _team_choices(form: StaffForm) -> None:
+    teams = db.session.execute(select(Team).order_by(Team.name)).scalars()
+    form.team_id.choices = options([(0, "— no team —")] + [(t.id, t.name) for t in teams])
+
+
+def _list_page(form: StaffForm, roster: RosterForm, status: int = 200):
+    audits = (
+        select(Audit.staff_member_id, func.count(Audit.id).label("n"))
+        .where(Audit.status == "submitted")
+        .group_by(Audit.staff_member_id)
+        .subquery()
+    )
+    query = (
+        select(StaffMember, func.coalesce(audits.c.n, 0))
+        .outerjoin(audits, audits.c.staff_member_id == StaffMember.id)
+        .options(joinedload(StaffMember.team))
+        .order_by(StaffMember.active.desc(), StaffMember.name)
+    )
+    page = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=50, count=True)
+    return render_template("staff/index.html", page=page, form=form, roster=roster), status
+
+
+@bp.route("", methods=["GET", "POST"])
+@roles_required(*READERS)
+def index():
+    """All staff members, with a form to add one (admins and supervisors)."""
+    form, roster = StaffForm(), RosterForm()
+    _team_choices(form)
+    if request.method == "POST":
+        if current_user.role not in STAFF_MANAGERS:
+            abort(403)
+        if not form.validate():
+            return _list_page(form, roster, 400)
+        team = db.session.get(Team, form.team_id.data) if form.team_id.data else None
+        try:
+            staff = people.add_staff(form.name.data, team.name if team else None, form.code.data)
+        except people.PeopleError as exc:
+            getattr(form, exc.field or "name").errors.append(str(exc))
+            return _list_page(form, roster, 400)
+        flash(f"Added {staff.name}.", "success")
+        return redirect(url_for("staff.index"))
+    return _list_page(form, roster)
+
+
+@bp.route("/import", methods=["POST"])
+@roles_required(*STAFF_MANAGERS)
+def import_roster():
+    """Add every staff member of a CSV roster, or none if any row is bad."""
+    form, roster = StaffForm(formdata=None), RosterForm()
+    _team_choices(form)
+    if not roster.validate():
+        return _list_page(form, roster, 400)
+    try:
+        added = people.import_roster(roster.roster.data)
+    except people.RosterError as exc:
+        roster.roster.errors.extend(f"Row {e}" for e in exc.errors)
+        roster.roster.errors.append("Nothing was imported: correct these rows and try again.")
+        return _list_page(form, roster, 400)
+    flash(f"Imported {len(added)} staff members.", "success")
+    return redirect(url_for("staff.index"))
+
+
+@bp.route("/<int:staff_id>")
+@roles_required(*EVERYONE)
+def show(staff_id: int):
+    """One person's audits over time, scores per checklist and most-missed items."""
+    staff = db.get_or_404(StaffMember, staff_id)
+    if current_user.role == "staff" and current_user.staff_member_id != staff.id:
+        abort(403)
+    return render_template(
+        "staff/show.html",
+        staff=staff,
+        summaries=progress.checklist_summaries(staff),
+        missed=progress.most_missed(staff),
+        history=progress.score_history(staff, limit=50),
+    )
+
+
+@bp.route("/<int:staff_id>/edit", methods=["GET", "POST"])
+@roles_required(*STAFF_MANAGERS)
+def edit(staff_id: int):
+    """Change a staff member's name, code, team or active flag."""
+    staff = db.get_or_404(StaffMember, staff_id)
+    form = StaffForm(obj=staff if request.method == "GET" else None)
+    _team_choices(form)
+    if request.method == "GET":
+        form.code.data = staff.employee_code
+        form.team_id.data = staff.team_id or 0
+    elif form.validate():
+        try:
+            people.update_staff(
+                staff, form.name.data, form.team_id.data or None, form.code.data, form.active.data
+            )
+        except people.PeopleError as exc:
+            getattr(form, exc.field or "name").errors.append(str(exc))
+        else:
+            flash(f"Saved {staff.name}.", "success")
+            return redirect(url_for("staff.show", staff_id=staff.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("staff/edit.html", form=form, staff=staff), status

@@ -1,0 +1,86 @@
+"""User accounts: admins add users, reset passwords and deactivate logins."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from auditapp.extensions import db
+from auditapp.forms import PasswordResetForm, UserForm, options
+from auditapp.models import StaffMember, User
+from auditapp.services import people
+
+from .access import roles_required
+
+bp = Blueprint("users", __name__, url_prefix="/users")
+
+
+def _staff_choices(form: UserForm) -> None:
+    linked = select(User.staff_member_id).where(User.staff_member_id.is_not(None))
+    free = db.session.execute(
+        select(StaffMember).where(StaffMember.id.not_in(linked)).order_by(StaffMember.name)
+    ).scalars()
+    form.staff_member_id.choices = options(
+        [(0, "— not a staff login —")] + [(s.id, s.name) for s in free]
+    )
+
+
+def _list(form: UserForm, status: int = 200):
+    users = db.session.execute(select(User).order_by(User.role, User.name)).scalars().all()
+    return render_template("users/index.html", users=users, form=form), status
+
+
+@bp.route("", methods=["GET", "POST"])
+@roles_required("admin")
+def index():
+    """All users, and the form to add one."""
+    form = UserForm()
+    _staff_choices(form)
+    if request.method == "POST":
+        if not form.validate():
+            return _list(form, 400)
+        try:
+            user = people.create_user(
+                form.email.data,
+                form.name.data,
+                form.role.data,
+                form.password.data,
+                staff_member_id=form.staff_member_id.data or None,
+            )
+        except people.PeopleError as exc:
+            getattr(form, exc.field or "email").errors.append(str(exc))
+            return _list(form, 400)
+        flash(f"Added {user.name} ({user.email}) as {user.role_label.lower()}.", "success")
+        return redirect(url_for("users.index"))
+    return _list(form)
+
+
+@bp.route("/<int:user_id>/password", methods=["GET", "POST"])
+@roles_required("admin")
+def password(user_id: int):
+    """Set a new password for a user."""
+    user = db.get_or_404(User, user_id)
+    form = PasswordResetForm()
+    if form.validate_on_submit():
+        try:
+            people.reset_password(user, form.password.data)
+        except people.PeopleError as exc:
+            form.password.errors.append(str(exc))
+        else:
+            flash(f"New password set for {user.email}.", "success")
+            return redirect(url_for("users.index"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("users/password.html", form=form, user=user), status
+
+
+@bp.route("/<int:user_id>/active", methods=["POST"])
+@roles_required("admin")
+def toggle_active(user_id: int):
+    """Deactivate or reactivate a login (admins cannot lock themselves out)."""
+    user = db.get_or_404(User, user_id)
+    if user.id == current_user.id:
+        abort(400, "You cannot deactivate your own login.")
+    people.set_user_active(user, not user.active)
+    flash(f"{user.email} is now {'active' if user.active else 'deactivated'}.", "success")
+    return redirect(url_for("users.index"))

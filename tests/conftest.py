@@ -1,0 +1,183 @@
+"""Fixtures: the real app on a real database (SQLite, or PostgreSQL when
+AUDITAPP_TEST_DATABASE_URL is set), with the schema built by the migrations."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+# Keep every test run's secret key and files out of the project's instance/ folder.
+os.environ.setdefault("AUDITAPP_INSTANCE_PATH", tempfile.mkdtemp(prefix="auditapp-test-"))
+
+from auditapp import create_app
+from auditapp.extensions import db
+from auditapp.models import StaffMember, User
+from auditapp.services import audits as audit_service
+from auditapp.services import people
+
+DATA = Path(__file__).parent / "data"
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    """An empty database brought to the newest migration once per test session."""
+    url = os.environ.get("AUDITAPP_TEST_DATABASE_URL")
+    if url:
+        engine = create_engine(url)
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "test"})
+    with app.app_context():
+        from auditapp.services.setup import upgrade_schema
+
+        upgrade_schema()
+        db.engine.dispose()
+    return url
+
+
+@pytest.fixture
+def checklists_dir(tmp_path) -> Path:
+    """A checklists folder of this test's own, holding counter-basics.yaml."""
+    folder = tmp_path / "checklists"
+    folder.mkdir()
+    shutil.copy(DATA / "valid" / "counter-basics.yaml", folder)
+    return folder
+
+
+@pytest.fixture
+def app(database_url, checklists_dir):
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "test",
+            "CHECKLISTS_DIR": str(checklists_dir),
+            "WTF_CSRF_ENABLED": False,
+        }
+    )
+    with app.app_context():
+        yield app
+        db.session.remove()
+        with db.engine.begin() as connection:
+            for table in reversed(db.metadata.sorted_tables):
+                connection.execute(table.delete())
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def make_staff(app):
+    def make(name: str = "Ana Lopez", team: str | None = "Front desk", code: str | None = None):
+        return people.add_staff(name, team, code)
+
+    return make
+
+
+@pytest.fixture
+def make_user(app, make_staff):
+    def make(role: str, email: str | None = None, staff: StaffMember | None = None) -> User:
+        email = email or f"{role}-{User.query.count() + 1}@example.com"
+        if role == "staff" and staff is None:
+            staff = make_staff(f"Staff {email}")
+        return people.create_user(
+            email, role.title(), role, PASSWORD, staff_member_id=staff.id if staff else None
+        )
+
+    return make
+
+
+@pytest.fixture
+def login(client):
+    """Log the test client in as a user (by POSTing the real login form)."""
+
+    def log_in(user: User):
+        client.post("/logout")
+        response = client.post("/login", data={"email": user.email, "password": PASSWORD})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return user
+
+    return log_in
+
+
+@pytest.fixture
+def login_as(make_user, login):
+    """Create a user with `role` and log the client in as them."""
+    return lambda role, **kwargs: login(make_user(role, **kwargs))
+
+
+GOOD_ANSWERS = {
+    "greeted": "yes",
+    "warmth": "4",
+    "smiled": "often",
+    "thanked": "yes",
+    "argued": "no",
+}
+
+
+def form_data(answers=GOOD_ANSWERS, *, submit=True, token="tok-1", fingerprint=None, **fields):
+    """POST data for the counter-basics scoring form."""
+    from auditapp.checklists import load_checklist
+
+    data = {
+        "token": token,
+        "fingerprint": fingerprint
+        or load_checklist(DATA / "valid" / "counter-basics.yaml").fingerprint,
+        "channel": "in_person",
+        "observed_at": (datetime.now() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+        "customer_type": "repeat",
+        "duration_minutes": "7",
+        "outcome": "resolved",
+        "monetary_value": "",
+        "notes": "",
+    }
+    data.update({f"item_{k.replace('-', '_')}": v for k, v in answers.items()})
+    data["submit" if submit else "save_draft"] = "1"
+    data.update(fields)
+    return data
+
+
+@pytest.fixture
+def make_audit(app, make_user, make_staff):
+    """Store an audit through the service, as the web form would."""
+    from auditapp.services.checklists import available
+
+    def make(staff=None, supervisor=None, answers=GOOD_ANSWERS, submit=True, **interaction):
+        supervisor = supervisor or make_user("supervisor")
+        staff = staff or make_staff(f"Person {StaffMember.query.count() + 1}")
+        values = {"channel": "in_person", "observed_at": datetime(2026, 11, 2, 10, 30)}
+        values.update(interaction)
+        audit, _ = audit_service.start(
+            supervisor=supervisor,
+            staff=staff,
+            checklist=available()["counter-basics"],
+            token=f"t-{datetime.now().timestamp()}-{staff.id}-{supervisor.id}-{id(values)}",
+            interaction=audit_service.Interaction(**values),
+            entry=audit_service.Answers.clean(dict(answers), {}),
+            submit=submit,
+        )
+        return audit
+
+    return make
+
+
+def text_of(response) -> str:
+    """The visible text of a page, whitespace collapsed, for asserting on what users read."""
+    html = response.get_data(as_text=True)
+    html = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
