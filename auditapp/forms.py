@@ -110,7 +110,6 @@ class AuditStartForm(FlaskForm):
 
     staff = SelectField("Staff member", coerce=int, choices=[], validators=[InputRequired()])
     checklist = SelectField("Checklist", choices=[], validators=[InputRequired()])
-    submit = SubmitField("Start scoring")
 
 
 class AuditFilterForm(FlaskForm):

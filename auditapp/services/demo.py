@@ -79,7 +79,8 @@ def load(now: datetime | None = None, count: int = AUDIT_COUNT) -> int:
     for n in range(count):
         member = rng.choice(staff)
         checklist = rng.choice(available)
-        when = now - timedelta(days=DAYS * (1 - n / count), hours=rng.uniform(0, 8))
+        day = now - timedelta(days=DAYS * (1 - n / count))
+        when = day.replace(hour=rng.randint(8, 17), minute=rng.randint(0, 59))
         progress = n / count  # 0 six months ago, 1 today: some people improve over it
         _add_audit(
             rng, rng.choice(supervisors), member, checklist, when, profiles[member.id], progress
@@ -162,7 +163,7 @@ def _add_audit(rng, supervisor: User, staff, checklist: Checklist, when, profile
         )
         if item.id in profile["weak"] and rng.random() < 0.3:
             comments[item.id] = "Talked this through after the interaction."
-    audits.start(
+    audit, _ = audits.start(
         supervisor=supervisor,
         staff=staff,
         checklist=checklist,
@@ -171,6 +172,12 @@ def _add_audit(rng, supervisor: User, staff, checklist: Checklist, when, profile
         entry=audits.Answers.clean(answers, comments),
         submit=True,
     )
+    # Entered shortly after the observation, as a supervisor would, not all today.
+    entered = min(when + timedelta(minutes=rng.randint(5, 90)), datetime.now())
+    audit.created_at = audit.updated_at = audit.submitted_at = entered
+    for event in audit.events:
+        event.created_at = entered
+    db.session.commit()
 
 
 def _add_drafts(rng, supervisor: User, staff: list[StaffMember], available, now: datetime) -> None:

@@ -41,7 +41,7 @@ def new():
     """Choose a staff member and a checklist, then score the interaction."""
     start = AuditStartForm(request.args)
     af.fill_start_choices(start)
-    if not request.args:
+    if not ("staff" in request.args and "checklist" in request.args):
         return render_template("audits/start.html", form=start)
     if not start.validate():
         return render_template("audits/start.html", form=start), 400

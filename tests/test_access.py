@@ -1,0 +1,549 @@
+"""Who may open what: logging in and out, the login wall, the role table, private audits,
+error pages and CSRF.
+
+The role table (`PAGES`) names every route of the app with the status each role gets;
+`test_every_route_is_in_the_role_table` fails when a route is added without a row, so
+that nobody adds a page without deciding who may open it.
+"""
+
+from __future__ import annotations
+
+import re
+from types import SimpleNamespace
+
+import pytest
+from conftest import PASSWORD, text_of
+from sqlalchemy import func, select
+
+from auditapp import create_app
+from auditapp.extensions import db
+from auditapp.models import Team, User
+from auditapp.services import people
+
+ROLES = ("admin", "supervisor", "trainer", "staff")
+WRONG_LOGIN = "Wrong email or password."
+FORBIDDEN = "You cannot open this page"
+
+# Endpoints outside the role table: the login page and static files are public, and
+# logging out is covered by the login tests.
+PUBLIC = {"static", "bootstrap.static", "auth.login"}
+NOT_IN_ROLE_TABLE = PUBLIC | {"auth.logout"}
+
+
+def assert_forbidden(response) -> None:
+    assert response.status_code == 403, text_of(response)
+    assert FORBIDDEN in text_of(response)
+    assert "Traceback" not in response.get_data(as_text=True)
+
+
+def assert_sent_to_login(response) -> None:
+    assert response.status_code == 302, text_of(response)
+    assert response.headers["Location"].startswith("/login")
+
+
+def audit_link(audit_id: int) -> str:
+    return f'href="/audits/{audit_id}"'
+
+
+# ---------------------------------------------------------------------------------------
+# 1. Logging in and out
+# ---------------------------------------------------------------------------------------
+
+
+def test_login_page_renders_without_a_login(client):
+    response = client.get("/login")
+    assert response.status_code == 200
+    assert "Log in" in text_of(response)
+
+
+def test_good_login_redirects_home_and_the_session_reaches_pages(client, make_user):
+    user = make_user("supervisor", email="sam@example.com")
+    response = client.post("/login", data={"email": "sam@example.com", "password": PASSWORD})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+    home = client.get("/")
+    assert home.status_code == 200
+    assert user.name in text_of(home)
+    assert client.get("/audits").status_code == 200
+
+
+def test_email_is_matched_case_insensitively(client, make_user):
+    make_user("trainer", email="tia@example.com")
+    response = client.post("/login", data={"email": " TIA@Example.com ", "password": PASSWORD})
+    assert response.status_code == 302
+
+
+def test_wrong_password_and_unknown_email_look_the_same(client, make_user):
+    make_user("supervisor", email="sam@example.com")
+    wrong_password = client.post(
+        "/login", data={"email": "sam@example.com", "password": "not the password"}
+    )
+    unknown_email = client.post(
+        "/login", data={"email": "nobody@example.com", "password": PASSWORD}
+    )
+    assert wrong_password.status_code == unknown_email.status_code
+    assert wrong_password.status_code in (400, 401)
+    assert WRONG_LOGIN in text_of(wrong_password)
+    assert WRONG_LOGIN in text_of(unknown_email)
+    assert_sent_to_login(client.get("/audits"))
+
+
+def test_deactivated_user_cannot_log_in(client, make_user):
+    user = make_user("supervisor", email="gone@example.com")
+    user.active = False
+    db.session.commit()
+    response = client.post("/login", data={"email": "gone@example.com", "password": PASSWORD})
+    assert response.status_code != 302
+    assert WRONG_LOGIN in text_of(response)
+    assert_sent_to_login(client.get("/audits"))
+
+
+def test_deactivating_a_user_ends_their_open_session(client, login, make_user):
+    user = login(make_user("supervisor"))
+    assert client.get("/audits").status_code == 200
+    user.active = False
+    db.session.commit()
+    assert_sent_to_login(client.get("/audits"))
+
+
+def test_logout_is_post_only(client, login_as):
+    login_as("trainer")
+    response = client.get("/logout")
+    assert response.status_code == 405
+    assert "Traceback" not in response.get_data(as_text=True)
+    assert client.get("/audits").status_code == 200, "a GET must not log anyone out"
+
+
+def test_after_logout_pages_redirect_to_login(client, login_as):
+    login_as("admin")
+    response = client.post("/logout")
+    assert_sent_to_login(response)
+    for url in ("/", "/audits", "/users"):
+        assert_sent_to_login(client.get(url))
+
+
+def test_login_honours_a_same_site_next(client, make_user):
+    make_user("trainer", email="tia@example.com")
+    response = client.post(
+        "/login",
+        query_string={"next": "/audits"},
+        data={"email": "tia@example.com", "password": PASSWORD},
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/audits"
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["https://evil.example/", "//evil.example", "javascript:alert(1)", "/\\evil.example"],
+    ids=["absolute-url", "scheme-relative", "javascript", "backslash-scheme-relative"],
+)
+def test_login_refuses_an_off_site_next(client, make_user, target):
+    make_user("trainer", email="tia@example.com")
+    response = client.post(
+        "/login",
+        query_string={"next": target},
+        data={"email": "tia@example.com", "password": PASSWORD},
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+
+
+# ---------------------------------------------------------------------------------------
+# 2. The login wall
+# ---------------------------------------------------------------------------------------
+
+
+def test_every_page_but_login_needs_a_login(app, client, make_staff, make_user, make_audit):
+    staff = make_staff("Ana Lopez", team="Front desk")
+    user = make_user("trainer")
+    audit = make_audit(staff=staff)
+    values = {
+        "audit_id": audit.id,
+        "staff_id": staff.id,
+        "team_id": staff.team_id,
+        "user_id": user.id,
+        "checklist_id": "counter-basics",
+    }
+    adapter = app.url_map.bind("localhost")
+    checked = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in PUBLIC:
+            continue
+        url = adapter.build(rule.endpoint, {name: values[name] for name in rule.arguments})
+        method = "GET" if "GET" in rule.methods else "POST"
+        response = client.open(url, method=method)
+        assert response.status_code == 302, f"{method} {url}: {response.status_code}"
+        assert response.headers["Location"].startswith("/login?next="), f"{method} {url}"
+        checked.append(rule.endpoint)
+    assert len(checked) >= 17, checked  # the walk really visited the app's pages
+
+
+# ---------------------------------------------------------------------------------------
+# 3. Roles x pages
+# ---------------------------------------------------------------------------------------
+
+ALL = dict.fromkeys(ROLES, 200)
+READERS_ONLY = {"admin": 200, "supervisor": 200, "trainer": 200, "staff": 403}
+MANAGERS_ONLY = {"admin": 200, "supervisor": 200, "trainer": 403, "staff": 403}
+SUPERVISOR_ONLY = {"admin": 403, "supervisor": 200, "trainer": 403, "staff": 403}
+ADMIN_ONLY = {"admin": 200, "supervisor": 403, "trainer": 403, "staff": 403}
+
+
+def allowed(roles: dict[str, int], status: int) -> dict[str, int]:
+    """The same roles, with `status` for those let in (a POST's form error, a redirect)."""
+    return {role: status if code == 200 else code for role, code in roles.items()}
+
+
+# (method, url template, status per role). Placeholders: {audit} a submitted audit of
+# {staff}, another person; {own} the staff member linked to the staff login, with the
+# submitted audit {own_audit}; {draft} a draft by the logged-in supervisor (by another
+# supervisor for the other roles); {team} a team; {user} a user who is not logged in.
+# POSTs carry no form data: a role that may use the page gets the form's 400, which
+# shows it passed the role check while nothing changed.
+PAGES = [
+    ("GET", "/", {**ALL, "staff": 302}),  # staff go straight to their audits
+    ("GET", "/audits", ALL),
+    ("GET", "/audits/{audit}", {**ALL, "staff": 403}),
+    ("GET", "/audits/{own_audit}", ALL),
+    ("GET", "/audits/new", SUPERVISOR_ONLY),
+    ("POST", "/audits/new", SUPERVISOR_ONLY),  # no staff/checklist chosen: the start page
+    ("GET", "/audits/{draft}/edit", SUPERVISOR_ONLY),
+    ("POST", "/audits/{draft}/edit", allowed(SUPERVISOR_ONLY, 400)),
+    ("GET", "/audits/{audit}/edit", allowed(SUPERVISOR_ONLY, 302)),  # submitted: to the audit
+    ("GET", "/audits/{audit}/amend", SUPERVISOR_ONLY),
+    ("POST", "/audits/{audit}/amend", allowed(SUPERVISOR_ONLY, 400)),
+    ("GET", "/staff", READERS_ONLY),
+    ("POST", "/staff", allowed(MANAGERS_ONLY, 400)),  # trainers read but do not add
+    ("GET", "/staff/{own}", {**ALL}),
+    ("GET", "/staff/{staff}", {**ALL, "staff": 403}),
+    ("GET", "/staff/{staff}/edit", MANAGERS_ONLY),
+    ("POST", "/staff/{staff}/edit", allowed(MANAGERS_ONLY, 400)),
+    ("POST", "/staff/import", allowed(MANAGERS_ONLY, 400)),
+    ("GET", "/teams", READERS_ONLY),
+    ("POST", "/teams", allowed(MANAGERS_ONLY, 400)),
+    ("GET", "/teams/{team}/edit", MANAGERS_ONLY),
+    ("POST", "/teams/{team}/edit", allowed(MANAGERS_ONLY, 400)),
+    ("GET", "/users", ADMIN_ONLY),
+    ("POST", "/users", allowed(ADMIN_ONLY, 400)),
+    ("GET", "/users/{user}/password", ADMIN_ONLY),
+    ("POST", "/users/{user}/password", allowed(ADMIN_ONLY, 400)),
+    ("POST", "/users/{user}/active", allowed(ADMIN_ONLY, 302)),
+    ("GET", "/checklists", READERS_ONLY),
+    ("GET", "/checklists/counter-basics", READERS_ONLY),
+]
+
+TABLE = [
+    pytest.param(role, method, url, statuses[role], id=f"{role}-{method}-{url}")
+    for method, url, statuses in PAGES
+    for role in ROLES
+]
+
+
+@pytest.fixture
+def world(make_staff, make_user, make_audit):
+    """The records every URL in the role table points at."""
+    other = make_staff("Olga Other", team="Back office")
+    own = make_staff("Oscar Own", team="Front desk")
+    author = make_user("supervisor", email="author@example.com")
+    return SimpleNamespace(
+        other=other,
+        own=own,
+        author=author,
+        audit=make_audit(staff=other, supervisor=author),
+        own_audit=make_audit(staff=own, supervisor=author),
+        bystander=make_user("trainer", email="bystander@example.com"),
+    )
+
+
+@pytest.mark.parametrize(("role", "method", "url", "expected"), TABLE)
+def test_role_table(client, world, make_user, make_audit, login, role, method, url, expected):
+    user = login(make_user(role, staff=world.own if role == "staff" else None))
+    draft_author = user if role == "supervisor" else world.author
+    ids = {
+        "audit": world.audit.id,
+        "own_audit": world.own_audit.id,
+        "draft": make_audit(staff=world.other, supervisor=draft_author, submit=False).id,
+        "staff": world.other.id,
+        "own": world.own.id,
+        "team": world.other.team_id,
+        "user": world.bystander.id,
+    }
+    response = client.open(url.format(**ids), method=method, data={})
+    assert response.status_code == expected, text_of(response)
+    if expected == 403:
+        assert_forbidden(response)
+    if expected == 302:
+        assert not response.headers["Location"].startswith("/login")
+    assert "Traceback" not in response.get_data(as_text=True)
+
+
+def test_every_route_is_in_the_role_table(app):
+    """A new route (or a new method on one) fails here until PAGES says who may use it."""
+    adapter = app.url_map.bind("localhost")
+    dummy = {k: 1 for k in ("audit", "own_audit", "draft", "staff", "own", "team", "user")}
+    covered: dict[tuple[str, str], set[str]] = {}
+    for method, url, statuses in PAGES:
+        endpoint, _ = adapter.match(url.format(**dummy), method=method)
+        covered.setdefault((endpoint, method), set()).update(statuses)
+        # The table agrees with the roles the view itself declares.
+        declared = app.view_functions[endpoint].allowed_roles
+        for role, status in statuses.items():
+            if role not in declared:
+                assert status == 403, f"{role} {method} {url}: the view allows only {declared}"
+    missing = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in NOT_IN_ROLE_TABLE:
+            continue
+        view = app.view_functions[rule.endpoint]
+        assert hasattr(view, "allowed_roles"), f"{rule.endpoint} lacks roles_required(...)"
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            if covered.get((rule.endpoint, method)) != set(ROLES):
+                missing.append(f"{method} {rule.rule} ({rule.endpoint})")
+    assert not missing, "routes missing from PAGES in tests/test_access.py: " + ", ".join(missing)
+
+
+# ---------------------------------------------------------------------------------------
+# 4. Staff see only their own audits
+# ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def two_people(make_staff, make_user, make_audit):
+    """Alice has a staff login; Bruno does not. Each has two submitted audits."""
+    alice = make_staff("Alice Mine", team="Front desk")
+    bruno = make_staff("Bruno Theirs", team="Back office")
+    supervisor = make_user("supervisor", email="sup@example.com")
+    return SimpleNamespace(
+        alice=alice,
+        bruno=bruno,
+        supervisor=supervisor,
+        login=make_user("staff", email="alice@example.com", staff=alice),
+        alices=[make_audit(staff=alice, supervisor=supervisor) for _ in range(2)],
+        brunos=[make_audit(staff=bruno, supervisor=supervisor) for _ in range(2)],
+    )
+
+
+def test_staff_list_shows_only_their_own_audits(client, login, two_people):
+    login(two_people.login)
+    response = client.get("/audits")
+    assert response.status_code == 200
+    page = text_of(response)
+    html = response.get_data(as_text=True)
+    assert "Alice Mine" in page
+    assert "Bruno Theirs" not in page
+    for audit in two_people.alices:
+        assert audit_link(audit.id) in html
+    for audit in two_people.brunos:
+        assert audit_link(audit.id) not in html
+
+
+def test_staff_cannot_open_another_persons_audit_or_page(client, login, two_people):
+    login(two_people.login)
+    for audit in two_people.brunos:
+        assert_forbidden(client.get(f"/audits/{audit.id}"))
+    assert_forbidden(client.get(f"/staff/{two_people.bruno.id}"))
+    assert client.get(f"/audits/{two_people.alices[0].id}").status_code == 200
+    assert client.get(f"/staff/{two_people.alice.id}").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["staff={bruno}", "team={bruno_team}", "supervisor={supervisor}", "status=draft"],
+    ids=["staff", "team", "supervisor", "status"],
+)
+def test_staff_filters_cannot_widen_the_list(client, login, two_people, query):
+    login(two_people.login)
+    response = client.get(
+        "/audits?"
+        + query.format(
+            bruno=two_people.bruno.id,
+            bruno_team=two_people.bruno.team_id,
+            supervisor=two_people.supervisor.id,
+        )
+    )
+    assert response.status_code in (200, 400), text_of(response)
+    html = response.get_data(as_text=True)
+    assert "Bruno Theirs" not in text_of(response)
+    for audit in two_people.brunos:
+        assert audit_link(audit.id) not in html
+
+
+# ---------------------------------------------------------------------------------------
+# 5. Drafts are private to the supervisor writing them
+# ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def draft(make_staff, make_user, make_audit):
+    """A draft by supervisor A about Dana, who has a staff login."""
+    dana = make_staff("Dana Observed", team="Front desk")
+    author = make_user("supervisor", email="a@example.com")
+    return SimpleNamespace(
+        dana=dana,
+        author=author,
+        dana_login=make_user("staff", email="dana@example.com", staff=dana),
+        audit=make_audit(staff=dana, supervisor=author, submit=False),
+    )
+
+
+@pytest.mark.parametrize("reader", ["other supervisor", "trainer", "admin", "observed staff"])
+def test_draft_is_hidden_from_everyone_but_its_author(client, login, make_user, draft, reader):
+    if reader == "observed staff":
+        user = draft.dana_login
+    else:
+        user = make_user(reader.split()[-1], email=f"{reader.replace(' ', '-')}@example.com")
+    login(user)
+    assert_forbidden(client.get(f"/audits/{draft.audit.id}"))
+    for url in ("/audits", "/audits?status=draft", "/"):
+        response = client.get(url, follow_redirects=True)
+        assert response.status_code in (200, 400), f"{url}: {text_of(response)}"
+        html = response.get_data(as_text=True)
+        assert audit_link(draft.audit.id) not in html, url
+        assert f"/audits/{draft.audit.id}/edit" not in html, url
+
+
+def test_draft_author_sees_and_edits_it(client, login, draft):
+    login(draft.author)
+    assert client.get(f"/audits/{draft.audit.id}").status_code == 200
+    assert client.get(f"/audits/{draft.audit.id}/edit").status_code == 200
+    listing = client.get("/audits?status=draft")
+    assert listing.status_code == 200
+    assert audit_link(draft.audit.id) in listing.get_data(as_text=True)
+    home = client.get("/")
+    assert f"/audits/{draft.audit.id}/edit" in home.get_data(as_text=True)
+
+
+def test_other_supervisor_cannot_edit_the_draft(client, login, make_user, draft):
+    login(make_user("supervisor", email="b@example.com"))
+    assert_forbidden(client.get(f"/audits/{draft.audit.id}/edit"))
+    assert_forbidden(client.post(f"/audits/{draft.audit.id}/edit", data={}))
+
+
+# ---------------------------------------------------------------------------------------
+# 6. Not found
+# ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/audits/999999",
+        "/audits/999999/amend",
+        "/staff/999999",
+        "/staff/999999/edit",
+        "/teams/999999/edit",
+        "/users/999999/password",
+        "/checklists/no-such-checklist",
+        "/no-such-page",
+    ],
+)
+def test_missing_records_give_page_not_found(client, login_as, url):
+    login_as("admin")
+    response = client.get(url)
+    assert response.status_code == 404
+    assert "Page not found" in text_of(response)
+    assert "Traceback" not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/audits?page=-1", "/audits?page=0", "/audits?page=99999", "/staff?page=-1"],
+    ids=["audits-negative", "audits-zero", "audits-huge", "staff-negative"],
+)
+def test_page_numbers_out_of_range_give_404(client, login_as, make_audit, url):
+    make_audit()
+    login_as("trainer")
+    response = client.get(url)
+    assert response.status_code == 404
+    assert "Page not found" in text_of(response)
+
+
+# ---------------------------------------------------------------------------------------
+# 7. CSRF
+# ---------------------------------------------------------------------------------------
+
+CSRF_FIELD = re.compile(r'name="csrf_token"[^>]*?value="([^"]+)"')
+EXPIRED = "The form had expired"
+
+
+@pytest.fixture
+def csrf_app(database_url, checklists_dir):
+    """The app as it runs in production: CSRF tokens required (the `app` fixture turns
+    them off). Do not mix with fixtures that use `app`."""
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "test",
+            "CHECKLISTS_DIR": str(checklists_dir),
+            "WTF_CSRF_ENABLED": True,
+        }
+    )
+    with app.app_context():
+        yield app
+        db.session.remove()
+        with db.engine.begin() as connection:
+            for table in reversed(db.metadata.sorted_tables):
+                connection.execute(table.delete())
+        db.engine.dispose()
+
+
+@pytest.fixture
+def csrf_client(csrf_app):
+    people.create_user("admin@example.com", "Admin", "admin", PASSWORD)
+    return csrf_app.test_client()
+
+
+def token_from(response) -> str:
+    match = CSRF_FIELD.search(response.get_data(as_text=True))
+    assert match, "no csrf_token on the page"
+    return match.group(1)
+
+
+def csrf_login(client) -> None:
+    token = token_from(client.get("/login"))
+    response = client.post(
+        "/login",
+        data={"email": "admin@example.com", "password": PASSWORD, "csrf_token": token},
+    )
+    assert response.status_code == 302, text_of(response)
+
+
+def count_teams() -> int:
+    return db.session.scalar(select(func.count(Team.id)))
+
+
+def test_login_without_csrf_token_is_refused(csrf_client):
+    response = csrf_client.post("/login", data={"email": "admin@example.com", "password": PASSWORD})
+    assert response.status_code == 400
+    assert EXPIRED in text_of(response)
+    assert "Traceback" not in response.get_data(as_text=True)
+    assert_sent_to_login(csrf_client.get("/audits"))
+    assert db.session.scalar(select(User.last_login_at)) is None
+
+
+def test_login_with_csrf_token_works(csrf_client):
+    csrf_login(csrf_client)
+    assert csrf_client.get("/audits").status_code == 200
+
+
+def test_post_without_csrf_token_changes_nothing(csrf_client):
+    csrf_login(csrf_client)
+    response = csrf_client.post("/teams", data={"name": "Night shift"})
+    assert response.status_code == 400
+    assert EXPIRED in text_of(response)
+    assert count_teams() == 0
+    # The same form with the page's token goes through: the refusal was about the token.
+    token = token_from(csrf_client.get("/teams"))
+    response = csrf_client.post("/teams", data={"name": "Night shift", "csrf_token": token})
+    assert response.status_code == 302, text_of(response)
+    assert count_teams() == 1
+
+
+def test_logout_without_csrf_token_keeps_the_session(csrf_client):
+    csrf_login(csrf_client)
+    response = csrf_client.post("/logout")
+    assert response.status_code == 400
+    assert EXPIRED in text_of(response)
+    assert csrf_client.get("/audits").status_code == 200
