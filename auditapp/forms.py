@@ -116,10 +116,10 @@ class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False  # filters live in the URL so that a view can be bookmarked
 
-    staff = SelectField("Staff member", coerce=optional_int, choices=[])
-    team = SelectField("Team", coerce=optional_int, choices=[])
-    checklist = SelectField("Checklist", choices=[])
-    supervisor = SelectField("Supervisor", coerce=optional_int, choices=[])
+    staff = SelectField("Staff member", coerce=optional_int, choices=[], validators=[Optional()])
+    team = SelectField("Team", coerce=optional_int, choices=[], validators=[Optional()])
+    checklist = SelectField("Checklist", choices=[], validators=[Optional()])
+    supervisor = SelectField("Supervisor", coerce=optional_int, choices=[], validators=[Optional()])
     date_from = DateField("From", validators=[Optional()])
     date_to = DateField("To", validators=[Optional()])
     result = SelectField(

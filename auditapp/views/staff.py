@@ -23,20 +23,23 @@ def _team_choices(form: StaffForm) -> None:
 
 
 def _list_page(form: StaffForm, roster: RosterForm, status: int = 200):
-    audits = (
-        select(Audit.staff_member_id, func.count(Audit.id).label("n"))
-        .where(Audit.status == "submitted")
-        .group_by(Audit.staff_member_id)
-        .subquery()
-    )
     query = (
-        select(StaffMember, func.coalesce(audits.c.n, 0))
-        .outerjoin(audits, audits.c.staff_member_id == StaffMember.id)
+        select(StaffMember)
         .options(joinedload(StaffMember.team))
         .order_by(StaffMember.active.desc(), StaffMember.name)
     )
-    page = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=50, count=True)
-    return render_template("staff/index.html", page=page, form=form, roster=roster), status
+    page = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=50)
+    counts = dict(
+        db.session.execute(
+            select(Audit.staff_member_id, func.count(Audit.id))
+            .where(Audit.status == "submitted")
+            .where(Audit.staff_member_id.in_([s.id for s in page.items]))
+            .group_by(Audit.staff_member_id)
+        ).all()
+    )
+    return render_template(
+        "staff/index.html", page=page, counts=counts, form=form, roster=roster
+    ), status
 
 
 @bp.route("", methods=["GET", "POST"])
