@@ -65,6 +65,8 @@ def app(database_url, checklists_dir):
             "SECRET_KEY": "test",
             "CHECKLISTS_DIR": str(checklists_dir),
             "WTF_CSRF_ENABLED": False,
+            # Hashing stays real, just cheap: scrypt would make each test user cost ~0.1 s.
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         }
     )
     with app.app_context():

@@ -10,6 +10,8 @@ import click
 from flask import Flask
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
+from auditapp.services.setup import safe_url
+
 
 @contextmanager
 def app_context(*, need_schema: bool = True) -> Iterator[Flask]:
@@ -17,7 +19,10 @@ def app_context(*, need_schema: bool = True) -> Iterator[Flask]:
     from auditapp import create_app
     from auditapp.services.setup import SchemaError, check_schema
 
-    app = create_app()
+    try:
+        app = create_app()
+    except SQLAlchemyError as exc:  # a malformed AUDITAPP_DATABASE_URL, say postgres://...
+        raise click.ClickException(f"cannot use the database URL: {_first_line(exc)}") from None
     with app.app_context():
         try:
             if need_schema:
@@ -26,15 +31,14 @@ def app_context(*, need_schema: bool = True) -> Iterator[Flask]:
         except SchemaError as exc:
             raise click.ClickException(str(exc)) from None
         except (DBAPIError, SQLAlchemyError) as exc:
-            raise click.ClickException(_database_problem(app, exc)) from None
+            url = safe_url(app.config["SQLALCHEMY_DATABASE_URI"])
+            raise click.ClickException(
+                f"cannot use the database {url}: {_first_line(exc)}"
+            ) from None
 
 
-def _database_problem(app: Flask, exc: Exception) -> str:
-    from sqlalchemy.engine import make_url
-
-    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).render_as_string(hide_password=True)
-    reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
-    return f"cannot use the database {url}: {reason}"
+def _first_line(exc: Exception) -> str:
+    return str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
 
 
 @click.command()
@@ -44,7 +48,7 @@ def init() -> None:
 
     with app_context(need_schema=False) as app:
         upgrade_schema()
-        click.echo(f"Database ready: {app.config['SQLALCHEMY_DATABASE_URI'].split('?')[0]}")
+        click.echo(f"Database ready: {safe_url(app.config['SQLALCHEMY_DATABASE_URI'])}")
 
 
 @click.command()
@@ -69,7 +73,10 @@ def demo() -> None:
 
     with app_context(need_schema=False):
         upgrade_schema()
-        created = demo_data.load()
+        try:
+            created = demo_data.load()
+        except demo_data.DemoError as exc:
+            raise click.ClickException(str(exc)) from None
         if created:
             click.echo(f"Loaded demo data: {created} audits.")
         else:

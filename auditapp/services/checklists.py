@@ -8,11 +8,13 @@ from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from auditapp.checklists import Checklist, ChecklistError, Problem, load_checklist
 from auditapp.checklists.loader import checklist_files
 from auditapp.extensions import db
 from auditapp.models import ChecklistVersion
+from auditapp.models._time import utcnow
 
 
 @dataclass(frozen=True)
@@ -59,20 +61,28 @@ def available() -> dict[str, Checklist]:
 
 
 def stored_version(checklist: Checklist) -> ChecklistVersion:
-    """The stored copy of exactly this checklist content, added on first use."""
-    row = db.session.execute(
-        select(ChecklistVersion).filter_by(fingerprint=checklist.fingerprint)
-    ).scalar_one_or_none()
+    """The stored copy of exactly this checklist content, added on first use.
+
+    INSERT ... ON CONFLICT DO NOTHING, because two supervisors may submit the first audits
+    of a new checklist version at the same moment; both then use the one row.
+    """
+    query = select(ChecklistVersion).filter_by(fingerprint=checklist.fingerprint)
+    row = db.session.execute(query).scalar_one_or_none()
     if row is None:
-        row = ChecklistVersion(
-            checklist_id=checklist.id,
-            version=checklist.version,
-            fingerprint=checklist.fingerprint,
-            title=checklist.title,
-            content=checklist.to_snapshot(),
+        insert = postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
+        db.session.execute(
+            insert(ChecklistVersion)
+            .values(
+                checklist_id=checklist.id,
+                version=checklist.version,
+                fingerprint=checklist.fingerprint,
+                title=checklist.title,
+                content=checklist.to_snapshot(),
+                first_used_at=utcnow(),
+            )
+            .on_conflict_do_nothing(index_elements=["fingerprint"])
         )
-        db.session.add(row)
-        db.session.flush()
+        row = db.session.execute(query).scalar_one()
     return row
 
 

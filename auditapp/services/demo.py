@@ -10,6 +10,8 @@ import secrets
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from sqlalchemy import func, select
+
 from auditapp.checklists import NA, Checklist
 from auditapp.extensions import db
 from auditapp.models import StaffMember, User
@@ -52,10 +54,21 @@ AUDIT_COUNT = 300
 DAYS = 182
 
 
+class DemoError(RuntimeError):
+    pass
+
+
 def load(now: datetime | None = None, count: int = AUDIT_COUNT) -> int:
     """Create the demo organisation; returns the number of audits added (0 if already there)."""
     if people.find_user_by_email(ADMIN) is not None:
         return 0
+    if db.session.scalar(select(func.count(StaffMember.id))) or db.session.scalar(
+        select(func.count(User.id))
+    ):
+        raise DemoError(
+            "this database already has users or staff members of its own; the demo loads only "
+            "into an empty database (set AUDITAPP_DATABASE_URL to a new one)"
+        )
     rng = random.Random(20261123)
     now = (now or datetime.now()).replace(second=0, microsecond=0)
     people.create_user(ADMIN, "Alex Admin", "admin", PASSWORD, commit=False)

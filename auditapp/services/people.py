@@ -7,6 +7,7 @@ import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 
 from auditapp.extensions import db
@@ -51,6 +52,12 @@ def create_user(
 ) -> User:
     """Add a user; a staff login must be linked to exactly one staff member."""
     email = normalise_email(email)
+    try:
+        email = validate_email(email, check_deliverability=False).normalized.lower()
+    except EmailNotValidError as exc:
+        raise PeopleError(f"'{email}' is not a valid email address: {exc}", "email") from None
+    if not name.strip():
+        raise PeopleError("A user needs a name.", "name")
     if role not in ROLES:
         raise PeopleError(f"Unknown role '{role}'; roles: {', '.join(ROLES)}.", "role")
     if find_user_by_email(email):
