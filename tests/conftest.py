@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import tempfile
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -56,26 +57,34 @@ def checklists_dir(tmp_path) -> Path:
     return folder
 
 
+@contextmanager
+def running_app(database_url: str, checklists_dir: Path, **overrides):
+    """The app on the test database, emptied again afterwards."""
+    config = {
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test",
+        "CHECKLISTS_DIR": str(checklists_dir),
+        "WTF_CSRF_ENABLED": False,
+        # Hashing stays real, just cheap: scrypt would make each test user cost ~0.1 s.
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+    }
+    app = create_app({**config, **overrides})
+    with app.app_context():
+        try:
+            yield app
+        finally:
+            db.session.remove()
+            with db.engine.begin() as connection:
+                for table in reversed(db.metadata.sorted_tables):
+                    connection.execute(table.delete())
+            db.engine.dispose()
+
+
 @pytest.fixture
 def app(database_url, checklists_dir):
-    app = create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": database_url,
-            "SECRET_KEY": "test",
-            "CHECKLISTS_DIR": str(checklists_dir),
-            "WTF_CSRF_ENABLED": False,
-            # Hashing stays real, just cheap: scrypt would make each test user cost ~0.1 s.
-            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-        }
-    )
-    with app.app_context():
+    with running_app(database_url, checklists_dir) as app:
         yield app
-        db.session.remove()
-        with db.engine.begin() as connection:
-            for table in reversed(db.metadata.sorted_tables):
-                connection.execute(table.delete())
-        db.engine.dispose()
 
 
 @pytest.fixture

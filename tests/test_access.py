@@ -13,10 +13,9 @@ from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import PASSWORD, text_of
+from conftest import PASSWORD, running_app, text_of
 from sqlalchemy import func, select
 
-from auditapp import create_app
 from auditapp.extensions import db
 from auditapp.models import Team, User
 from auditapp.services import people
@@ -490,22 +489,8 @@ EXPIRED = "The form had expired"
 def csrf_app(database_url, checklists_dir):
     """The app as it runs in production: CSRF tokens required (the `app` fixture turns
     them off). Do not mix with fixtures that use `app`."""
-    app = create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": database_url,
-            "SECRET_KEY": "test",
-            "CHECKLISTS_DIR": str(checklists_dir),
-            "WTF_CSRF_ENABLED": True,
-        }
-    )
-    with app.app_context():
+    with running_app(database_url, checklists_dir, WTF_CSRF_ENABLED=True) as app:
         yield app
-        db.session.remove()
-        with db.engine.begin() as connection:
-            for table in reversed(db.metadata.sorted_tables):
-                connection.execute(table.delete())
-        db.engine.dispose()
 
 
 @pytest.fixture

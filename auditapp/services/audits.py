@@ -115,6 +115,12 @@ def start(
     """
     existing = find_by_token(token)
     if existing is not None:
+        if existing.status == "draft" and existing.supervisor_id == supervisor.id:
+            # The supervisor went Back after saving a draft and posted the form again:
+            # the newest answers win, on the same audit.
+            return update_draft(
+                existing, user=supervisor, interaction=interaction, entry=entry, submit=submit
+            ), False
         return existing, False
     if not staff.active:
         raise AuditError({"staff_member_id": f"{staff.name} is no longer active."})

@@ -183,7 +183,8 @@ def render_form(
 
 def after_save(audit: Audit, created: bool):
     if audit.status == "draft":
-        flash(f"Draft saved for {audit.staff_member.name}. It is only visible to you.", "success")
+        name = audit.staff_member.name
+        flash(f"Draft #{audit.id} saved for {name}. It is only visible to you.", "success")
         return redirect(url_for("audits.edit", audit_id=audit.id))
     if created:
         flash(f"Audit #{audit.id} submitted: {_score_text(audit)}.", "success")
