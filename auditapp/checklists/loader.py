@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -110,18 +110,24 @@ def load_checklists(directory: Path | str | None = None) -> dict[str, Checklist]
         raise ChecklistError(
             [Problem(display_path(folder), 1, 1, "", "checklists folder not found; set " + ENV_DIR)]
         )
+    checklists, problems = load_each(checklist_files(folder))
+    if problems:
+        raise ChecklistError(problems)
+    return checklists
+
+
+def load_each(paths: Iterable[Path]) -> tuple[dict[str, Checklist], list[Problem]]:
+    """The valid checklists among `paths` by id, and every problem of the others."""
     checklists: dict[str, Checklist] = {}
     problems: list[Problem] = []
-    for path in checklist_files(folder):
+    for path in paths:
         try:
             checklist = load_checklist(path)
         except ChecklistError as exc:
             problems += exc.problems
         else:
             checklists[checklist.id] = checklist
-    if problems:
-        raise ChecklistError(problems)
-    return dict(sorted(checklists.items()))
+    return dict(sorted(checklists.items())), problems
 
 
 def checklist_files(folder: Path) -> list[Path]:

@@ -8,13 +8,11 @@ import click
 
 from auditapp.checklists import (
     Checklist,
-    ChecklistError,
     Problem,
     default_checklists_dir,
-    load_checklist,
 )
 from auditapp.checklists.errors import display_path
-from auditapp.checklists.loader import checklist_files
+from auditapp.checklists.loader import checklist_files, load_each
 
 
 @click.group()
@@ -33,13 +31,8 @@ def _load_all(paths: tuple[str, ...]) -> tuple[list[Checklist], list[Problem], i
             files.append(path)
         else:
             problems.append(Problem(display_path(path), 1, 1, "", "checklists folder not found"))
-    loaded = []
-    for file in files:
-        try:
-            loaded.append(load_checklist(file))
-        except ChecklistError as exc:
-            problems += exc.problems
-    return loaded, problems, len(files)
+    loaded, more_problems = load_each(files)
+    return list(loaded.values()), problems + more_problems, len(files)
 
 
 @checklists.command()

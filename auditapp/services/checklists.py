@@ -10,8 +10,8 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from auditapp.checklists import Checklist, ChecklistError, Problem, load_checklist
-from auditapp.checklists.loader import checklist_files
+from auditapp.checklists import Checklist, Problem
+from auditapp.checklists.loader import checklist_files, load_each
 from auditapp.extensions import db
 from auditapp.models import ChecklistVersion
 from auditapp.models._time import utcnow
@@ -42,16 +42,7 @@ def registry() -> Registry:
     if cached and cached[0] == signature:
         return cached[1]
     with _lock:
-        checklists: dict[str, Checklist] = {}
-        problems: list[Problem] = []
-        for path in checklist_files(folder) if folder.is_dir() else []:
-            try:
-                checklist = load_checklist(path)
-            except ChecklistError as exc:
-                problems += exc.problems
-            else:
-                checklists[checklist.id] = checklist
-        result = Registry(dict(sorted(checklists.items())), problems)
+        result = Registry(*load_each(checklist_files(folder) if folder.is_dir() else []))
         _cache[str(folder)] = (signature, result)
         return result
 
