@@ -50,6 +50,9 @@ def register_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": timeout}})
     else:
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    from auditapp.pdf import page_size
+
+    page_size(app.config["PAPER_SIZE"])  # refuse a bad setting at start-up, not mid-download
     if not app.config.get("CHECKLISTS_DIR"):
         from auditapp.checklists import default_checklists_dir
 
@@ -98,9 +101,9 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from auditapp.views import audits, auth, checklists, home, staff, teams, users
+    from auditapp.views import audits, auth, checklists, home, reports, staff, teams, users
 
-    for module in (auth, home, audits, staff, teams, users, checklists):
+    for module in (auth, home, audits, reports, staff, teams, users, checklists):
         app.register_blueprint(module.bp)
     auth.require_login_everywhere(app)
 

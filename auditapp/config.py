@@ -21,3 +21,5 @@ MAX_CONTENT_LENGTH = 2 * 1024 * 1024
 BOOTSTRAP_SERVE_LOCAL = True  # the app must work with no internet: no CDN
 PASSWORD_HASH_METHOD = "scrypt"  # werkzeug's default; the tests use a cheap one for speed
 WTF_CSRF_TIME_LIMIT = None  # a supervisor may leave a form open all shift
+PAPER_SIZE = "A4"  # or "Letter"
+PRINT_LIMIT = 200  # most audits one browser download may print; the CLI prints any number

@@ -246,6 +246,12 @@ PAGES = [
     ("POST", "/users/{user}/active", allowed(ADMIN_ONLY, 302)),
     ("GET", "/checklists", READERS_ONLY),
     ("GET", "/checklists/counter-basics", READERS_ONLY),
+    # Every download is checked exactly like its page.
+    ("GET", "/audits/{audit}.pdf", {**ALL, "staff": 403}),
+    ("GET", "/audits/{own_audit}.pdf", ALL),
+    ("GET", "/audits/{draft}.pdf", SUPERVISOR_ONLY),  # drafts: only their author
+    ("GET", "/audits/print", ALL),  # each role prints only what its /audits shows
+    ("GET", "/checklists/counter-basics.pdf", READERS_ONLY),
 ]
 
 TABLE = [

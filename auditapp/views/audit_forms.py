@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -21,7 +20,6 @@ from auditapp.forms import (
     options,
 )
 from auditapp.models import Audit, StaffMember, Team, User
-from auditapp.scoring import ScoreResult
 from auditapp.services import audits as audit_service
 from auditapp.services import checklists
 from auditapp.services.audit_queries import AuditFilters
@@ -70,6 +68,21 @@ def filters_from(form: AuditFilterForm) -> AuditFilters:
         result=form.result.data or None,
         status=form.status.data or None,
     )
+
+
+def describe_filters(form: AuditFilterForm) -> str:
+    """The filters in use, in words, for the cover page of a printed batch."""
+    parts = []
+    for field in (form.staff, form.team, form.checklist, form.supervisor, form.result, form.status):
+        if field.data not in (None, ""):
+            labels = {c.value: c.label for c in field.choices}
+            value = field.data if field.data in labels else str(field.data)
+            parts.append(f"{field.label.text}: {labels.get(value, field.data)}")
+    if form.date_from.data:
+        parts.append(f"from {form.date_from.data:%d %b %Y}")
+    if form.date_to.data:
+        parts.append(f"to {form.date_to.data:%d %b %Y}")
+    return "; ".join(parts)
 
 
 def new_defaults(checklist: Checklist) -> dict[str, Any]:
@@ -198,31 +211,3 @@ def _score_text(audit: Audit) -> str:
         return "no score (every item was N/A)"
     verdict = "passed" if audit.passed else "failed"
     return f"{audit.overall:.1f}%, {verdict}"
-
-
-@dataclass(frozen=True)
-class ResultView:
-    """Plain data for the result partial, shared by the web page and (later) the PDF."""
-
-    checklist: Checklist
-    result: ScoreResult
-    sections: list[tuple[Any, list[tuple[Any, Any, str | None, str | None]]]]
-    critical: list[tuple[Any, Any]]
-
-
-def result_view(audit: Audit) -> ResultView:
-    checklist = audit_service.checklist_of(audit)
-    result = audit_service.result_of(audit)
-    sections = []
-    for section in checklist.sections:
-        rows = []
-        for item in section.items:
-            r = result.items[item.id]
-            labels = {o.value: o.label for o in checklist.scale_for(item)}
-            answer = "N/A" if r.status == "na" else labels.get(r.answer or "")
-            if r.status == "not_asked":
-                answer = "Not asked on this channel"
-            rows.append((item, r, answer, audit.comments.get(item.id)))
-        sections.append((section, rows))
-    critical = [(checklist.item(i), result.items[i]) for i in result.critical_failures]
-    return ResultView(checklist, result, sections, critical)

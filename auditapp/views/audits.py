@@ -10,6 +10,7 @@ from auditapp.forms import AuditFilterForm, AuditStartForm, build_audit_form
 from auditapp.models import Audit, StaffMember
 from auditapp.services import audit_queries, checklists
 from auditapp.services import audits as audit_service
+from auditapp.services.results import result_view
 
 from . import audit_forms as af
 from .access import EVERYONE, roles_required
@@ -79,7 +80,7 @@ def show(audit_id: int):
     return render_template(
         "audits/show.html",
         audit=audit,
-        view=af.result_view(audit),
+        view=result_view(audit),
         can_edit=audit_queries.can_edit_draft(current_user, audit),
         can_amend=audit_queries.can_amend(current_user, audit),
     )

@@ -1,0 +1,136 @@
+"""PDF reports: one audit (cached once submitted), batches with a cover page, blank checklists."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+
+from flask import current_app, has_request_context, render_template
+from pypdf import PdfReader, PdfWriter
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from auditapp import PROJECT_ROOT
+from auditapp.checklists import Checklist
+from auditapp.extensions import db
+from auditapp.models import Audit, AuditEvent, StaffMember
+from auditapp.pdf import StaticOnlyFetcher, page_size, render_pdf
+
+from .results import result_view
+
+# The templates a report is made from: a change to any of them makes new cache entries.
+REPORT_TEMPLATES = ("pdf/*", "audits/_*.html", "_macros.html")
+
+
+class BatchTooLarge(ValueError):
+    def __init__(self, count: int, limit: int) -> None:
+        self.count, self.limit = count, limit
+        super().__init__(
+            f"{count} audits match these filters, more than the {limit} a browser download "
+            "may hold. Narrow the filters (dates, team, staff member or checklist), or print "
+            "any number from a terminal with `auditapp report audits`."
+        )
+
+
+@cache
+def _templates_digest() -> str:
+    digest = hashlib.sha256()
+    folder = PROJECT_ROOT / "templates"
+    for pattern in REPORT_TEMPLATES:
+        for path in sorted(folder.glob(pattern)):
+            digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def _render(template: str, **context) -> str:
+    context.setdefault("paper", page_size(current_app.config["PAPER_SIZE"]))
+    context.setdefault("printed_at", datetime.now().strftime("%d %b %Y %H:%M"))
+    if has_request_context():
+        return render_template(template, **context)
+    with current_app.test_request_context():  # CLI and worker processes
+        return render_template(template, **context)
+
+
+def load_audit(audit_id: int) -> Audit | None:
+    """An audit with everything its report shows, loaded in a few queries."""
+    return db.session.execute(
+        select(Audit)
+        .where(Audit.id == audit_id)
+        .options(
+            joinedload(Audit.staff_member).joinedload(StaffMember.team),
+            joinedload(Audit.supervisor),
+            joinedload(Audit.checklist_version),
+            selectinload(Audit.events).joinedload(AuditEvent.user),
+        )
+    ).scalar_one_or_none()
+
+
+def cache_path(audit: Audit) -> Path | None:
+    """Where a submitted audit's PDF is kept; None for drafts, which change."""
+    if audit.status != "submitted":
+        return None
+    folder = Path(current_app.instance_path) / "cache" / "pdf"
+    paper = page_size(current_app.config["PAPER_SIZE"]).lower()
+    return folder / f"audit-{audit.id}-r{audit.revision}-{paper}-{_templates_digest()}.pdf"
+
+
+def audit_pdf(audit: Audit, fetcher: StaticOnlyFetcher | None = None) -> bytes:
+    """The audit's report. Submitted audits change only by amendment (a new revision), so
+    each revision is rendered once and served from the cache after that."""
+    path = cache_path(audit)
+    if path is not None and fetcher is None and path.exists():
+        return path.read_bytes()
+    html = _render("pdf/audit.html", audit=audit, view=result_view(audit))
+    pdf = render_pdf(html, fetcher)
+    if path is not None:
+        _write_atomically(path, pdf)
+    return pdf
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    # A half-written file must never be served: write beside it, then rename over it.
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
+    os.replace(tmp, path)
+
+
+def cover_pdf(audits: Sequence[Audit], filters_text: str = "") -> bytes:
+    return render_pdf(_render("pdf/batch_cover.html", audits=audits, filters_text=filters_text))
+
+
+def merge(parts: Iterable[bytes]) -> bytes:
+    """One PDF of the given PDFs in order; each keeps its own page numbering."""
+    writer = PdfWriter()
+    for part in parts:
+        writer.append(PdfReader(io.BytesIO(part)))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def batch_pdf(
+    audits: Sequence[Audit],
+    filters_text: str = "",
+    render: Callable[[Audit], bytes] = audit_pdf,
+) -> bytes:
+    """A cover page listing the audits with their scores, then each audit on new pages."""
+    return merge([cover_pdf(audits, filters_text), *(render(a) for a in audits)])
+
+
+def check_batch_size(count: int) -> None:
+    limit = current_app.config["PRINT_LIMIT"]
+    if count > limit:
+        raise BatchTooLarge(count, limit)
+
+
+def blank_pdf(checklist: Checklist) -> bytes:
+    """The paper version of a checklist, in the order of the scoring form."""
+    return render_pdf(_render("pdf/blank.html", checklist=checklist))

@@ -1,0 +1,65 @@
+"""PDF downloads: one audit, a filtered batch, a blank paper checklist."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from auditapp.extensions import db
+from auditapp.forms import AuditFilterForm
+from auditapp.services import audit_queries, checklists, reports
+
+from . import audit_forms as af
+from .access import EVERYONE, READERS, roles_required
+
+bp = Blueprint("reports", __name__)
+
+
+def _pdf(data: bytes, filename: str) -> Response:
+    return Response(
+        data,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="{filename}"',
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+@bp.route("/audits/<int:audit_id>.pdf")
+@roles_required(*EVERYONE)
+def audit_pdf(audit_id: int):
+    """One audit as a PDF report; the same people may download it as may open its page."""
+    audit = reports.load_audit(audit_id) or abort(404)
+    if not audit_queries.can_view(current_user, audit):
+        abort(403)
+    return _pdf(reports.audit_pdf(audit), f"audit-{audit.id}.pdf")
+
+
+@bp.route("/audits/print")
+@roles_required(*EVERYONE)
+def print_audits():
+    """The audits matching the /audits filters as one PDF, with a cover page."""
+    form = AuditFilterForm(request.args)
+    af.fill_filter_choices(form, current_user)
+    if request.args and not form.validate():
+        return render_template("audits/index.html", form=form, page=None), 400
+    query = audit_queries.audits_query(current_user, af.filters_from(form))
+    count = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    try:
+        reports.check_batch_size(count)
+    except reports.BatchTooLarge as exc:
+        return render_template("errors/error.html", status=400, title="Too many audits to print",
+                               advice=str(exc), detail=None), 400
+    audits = db.session.execute(query).unique().scalars().all()
+    return _pdf(reports.batch_pdf(audits, af.describe_filters(form)), "audits.pdf")
+
+
+@bp.route("/checklists/<checklist_id>.pdf")
+@roles_required(*READERS)
+def blank_checklist(checklist_id: str):
+    """The blank paper version of a checklist, to audit on paper and type in later."""
+    checklist = checklists.available().get(checklist_id) or abort(404)
+    current_app.logger.info("blank checklist %s printed by %s", checklist.id, current_user.id)
+    return _pdf(reports.blank_pdf(checklist), f"{checklist.id}-blank.pdf")
