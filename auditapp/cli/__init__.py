@@ -7,6 +7,7 @@ import click
 from .app import demo, init, serve
 from .checklists import checklists
 from .people import staff, users
+from .reports import report
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -14,5 +15,5 @@ def main() -> None:
     """auditapp: score observed customer interactions against checklists of behaviours."""
 
 
-for command in (init, serve, demo, checklists, users, staff):
+for command in (init, serve, demo, checklists, users, staff, report):
     main.add_command(command)

@@ -24,13 +24,16 @@ class AuditFilters:
     status: str | None = None  # "draft" or "submitted"
 
 
-def visible_to(user: User):
-    """SQL condition for the audits `user` may read.
+def visible_to(user: User | None):
+    """SQL condition for the audits `user` may read (None: the command line, which prints
+    submitted audits only).
 
     Staff members see only their own submitted audits. Drafts are private to the supervisor
     who is writing them: other supervisors, trainers and admins see submitted audits only.
     """
     submitted = Audit.status == "submitted"
+    if user is None:
+        return submitted
     if user.role == "staff":
         return and_(submitted, Audit.staff_member_id == user.staff_member_id)
     if user.role == "supervisor":
@@ -55,7 +58,7 @@ def can_amend(user: User, audit: Audit) -> bool:
     return audit.status == "submitted" and user.role == "supervisor"
 
 
-def audits_query(user: User, filters: AuditFilters) -> Select:
+def audits_query(user: User | None, filters: AuditFilters) -> Select:
     """Audits visible to `user` matching `filters`, newest observation first."""
     query = (
         select(Audit)

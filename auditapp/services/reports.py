@@ -80,11 +80,13 @@ def cache_path(audit: Audit) -> Path | None:
     return folder / f"audit-{audit.id}-r{audit.revision}-{paper}-{_templates_digest()}.pdf"
 
 
-def audit_pdf(audit: Audit, fetcher: StaticOnlyFetcher | None = None) -> bytes:
+def audit_pdf(
+    audit: Audit, fetcher: StaticOnlyFetcher | None = None, *, use_cache: bool = True
+) -> bytes:
     """The audit's report. Submitted audits change only by amendment (a new revision), so
     each revision is rendered once and served from the cache after that."""
     path = cache_path(audit)
-    if path is not None and fetcher is None and path.exists():
+    if path is not None and use_cache and fetcher is None and path.exists():
         return path.read_bytes()
     html = _render("pdf/audit.html", audit=audit, view=result_view(audit))
     pdf = render_pdf(html, fetcher)

@@ -37,7 +37,5 @@ def result_view(audit: Audit) -> ResultView:
             rows.append((item, r, answer, audit.comments.get(item.id)))
         sections.append((section, rows))
     answers = {item.id: answer for _, rows in sections for item, _, answer, _ in rows}
-    critical = [
-        (checklist.item(i), result.items[i], answers[i]) for i in result.critical_failures
-    ]
+    critical = [(checklist.item(i), result.items[i], answers[i]) for i in result.critical_failures]
     return ResultView(checklist, result, sections, critical)

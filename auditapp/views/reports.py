@@ -50,8 +50,13 @@ def print_audits():
     try:
         reports.check_batch_size(count)
     except reports.BatchTooLarge as exc:
-        return render_template("errors/error.html", status=400, title="Too many audits to print",
-                               advice=str(exc), detail=None), 400
+        return render_template(
+            "errors/error.html",
+            status=400,
+            title="Too many audits to print",
+            advice=str(exc),
+            detail=None,
+        ), 400
     audits = db.session.execute(query).unique().scalars().all()
     return _pdf(reports.batch_pdf(audits, af.describe_filters(form)), "audits.pdf")
 

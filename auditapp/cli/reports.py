@@ -1,0 +1,146 @@
+"""`auditapp report ...`: print audits and blank checklists to PDF files from a terminal."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import click
+
+from .app import app_context
+
+_DATE = click.DateTime(formats=["%Y-%m-%d"])
+
+
+@click.group()
+def report() -> None:
+    """Print PDF reports."""
+
+
+@report.command("audits")
+@click.option("--staff", help="Staff member's name or employee code.")
+@click.option("--team", help="Team name.")
+@click.option("--checklist", "checklist_id", help="Checklist id.")
+@click.option("--from", "date_from", type=_DATE, help="First day, YYYY-MM-DD.")
+@click.option("--to", "date_to", type=_DATE, help="Last day, YYYY-MM-DD.")
+@click.option(
+    "--jobs", type=click.IntRange(1, 64), default=None, help="Processes (default: cores)."
+)
+@click.option("--fresh", is_flag=True, help="Render every audit anew instead of using the cache.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+def report_audits(staff, team, checklist_id, date_from, date_to, jobs, fresh, output) -> None:
+    """Print any number of submitted audits into one PDF, a cover page first."""
+    from auditapp.extensions import db
+    from auditapp.services import people, reports
+    from auditapp.services.audit_queries import AuditFilters, audits_query
+
+    started = time.perf_counter()
+    jobs = jobs or os.cpu_count() or 1
+    with app_context():
+        filters, described = AuditFilters(), []
+        if staff:
+            member = people.find_staff(staff) or _fail(f"no staff member named or coded {staff!r}")
+            filters, described = AuditFilters(staff_id=member.id), [f"Staff member: {member.name}"]
+        if team:
+            found = people.team_named(team) or _fail(f"no team named {team!r}")
+            filters = _with(filters, team_id=found.id)
+            described.append(f"Team: {found.name}")
+        if checklist_id:
+            filters = _with(filters, checklist_id=checklist_id)
+            described.append(f"Checklist: {checklist_id}")
+        if date_from:
+            filters = _with(filters, date_from=date_from.date())
+            described.append(f"from {date_from:%d %b %Y}")
+        if date_to:
+            filters = _with(filters, date_to=date_to.date())
+            described.append(f"to {date_to:%d %b %Y}")
+        if date_from and date_to and date_to < date_from:
+            _fail("--to is before --from")
+        audits = db.session.execute(audits_query(None, filters)).unique().scalars().all()
+        if not audits:
+            _fail("no submitted audits match these filters; nothing was written")
+        cover = reports.cover_pdf(audits, "; ".join(described))
+        ids = [a.id for a in audits]
+        db.session.remove()
+        db.engine.dispose()  # the worker processes open their own connections
+        parts = _render_all(ids, jobs, fresh)
+        _write(output, reports.merge([cover, *parts]))
+    seconds = time.perf_counter() - started
+    click.echo(f"Wrote {len(ids)} audits to {output} in {seconds:.1f} s ({jobs} processes).")
+
+
+@report.command("blank")
+@click.argument("checklist_id")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+def report_blank(checklist_id: str, output: Path) -> None:
+    """Print the blank paper version of a checklist."""
+    from auditapp.services import checklists, reports
+
+    with app_context(need_schema=False):
+        checklist = checklists.available().get(checklist_id)
+        if checklist is None:
+            known = ", ".join(checklists.available()) or "none"
+            _fail(f"no valid checklist {checklist_id!r}; checklists: {known}")
+        _write(output, reports.blank_pdf(checklist))
+    click.echo(f"Wrote the blank {checklist_id} checklist to {output}.")
+
+
+def _with(filters, **changes):
+    from dataclasses import replace
+
+    return replace(filters, **changes)
+
+
+def _fail(message: str):
+    raise click.ClickException(message)
+
+
+def _write(path: Path, data: bytes) -> None:
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".", suffix=".part")
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {path}: {exc.strerror}") from None
+
+
+def _render_all(ids: list[int], jobs: int, fresh: bool) -> list[bytes]:
+    """Each audit's PDF, in order, rendered by `jobs` processes with a progress bar."""
+    if jobs == 1:  # in this process, inside the app context it already has
+        _worker["fresh"] = fresh
+        with click.progressbar(ids, label="Rendering audits") as bar:
+            return [_render_one(audit_id) for audit_id in bar]
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(
+        jobs, mp_context=context, initializer=_init_worker, initargs=(fresh,)
+    ) as pool:
+        results = pool.map(_render_one, ids, chunksize=max(1, min(8, len(ids) // (jobs * 4))))
+        with click.progressbar(results, length=len(ids), label="Rendering audits") as bar:
+            return list(bar)
+
+
+_worker: dict = {}
+
+
+def _init_worker(fresh: bool) -> None:
+    from auditapp import create_app
+
+    app = create_app()
+    app.app_context().push()
+    _worker.update(app=app, fresh=fresh)
+
+
+def _render_one(audit_id: int) -> bytes:
+    from auditapp.extensions import db
+    from auditapp.services import reports
+
+    try:
+        audit = reports.load_audit(audit_id)
+        return reports.audit_pdf(audit, use_cache=not _worker["fresh"])
+    finally:
+        db.session.remove()
