@@ -61,9 +61,15 @@ def main() -> None:
     with app.app_context():
         upgrade_schema()
         demo.load()
-        ids = db.session.execute(
-            select(Audit.id).where(Audit.status == "submitted").order_by(Audit.observed_at.desc())
-        ).scalars().all()
+        ids = (
+            db.session.execute(
+                select(Audit.id)
+                .where(Audit.status == "submitted")
+                .order_by(Audit.observed_at.desc())
+            )
+            .scalars()
+            .all()
+        )
         audit = reports.load_audit(ids[0])
         checklist = checklists.available()[audit.checklist_id]
         with app.test_request_context():
@@ -81,40 +87,85 @@ def main() -> None:
 
         one_raw = median_time(lambda: raw(audit_html), args.repeat)
         one_app = median_time(endpoint_cold, args.repeat)
-        rows.append(("one audit", "WeasyPrint alone", one_raw, "app endpoint", one_app,
-                     f"+{100 * (one_app / one_raw - 1):.0f}% (target ≤ +20%)"))
+        rows.append(
+            (
+                "one audit",
+                "WeasyPrint alone",
+                one_raw,
+                "app endpoint",
+                one_app,
+                f"+{100 * (one_app / one_raw - 1):.0f}% (target ≤ +20%)",
+            )
+        )
         client.get(f"/audits/{audit.id}.pdf")
         cached = median_time(
             lambda: client.get(f"/audits/{audit.id}.pdf").data, max(args.repeat, 20)
         )
-        rows.append(("cached repeat", "", None, "app endpoint", cached,
-                     f"{cached * 1000:.1f} ms (target < 20 ms)"))
+        rows.append(
+            (
+                "cached repeat",
+                "",
+                None,
+                "app endpoint",
+                cached,
+                f"{cached * 1000:.1f} ms (target < 20 ms)",
+            )
+        )
         blank_raw = median_time(lambda: raw(blank_html), args.repeat)
         blank_app = median_time(
             lambda: client.get(f"/checklists/{checklist.id}.pdf").data, args.repeat
         )
-        rows.append(("blank checklist", "WeasyPrint alone", blank_raw, "app endpoint",
-                     blank_app, f"+{100 * (blank_app / blank_raw - 1):.0f}%"))
+        rows.append(
+            (
+                "blank checklist",
+                "WeasyPrint alone",
+                blank_raw,
+                "app endpoint",
+                blank_app,
+                f"+{100 * (blank_app / blank_raw - 1):.0f}%",
+            )
+        )
 
         # The batch: the newest audits from a start date that takes in at least --batch.
         start = db.session.get(Audit, ids[args.batch - 1]).observed_at.date()
-        batch_ids = db.session.execute(
-            select(Audit.id).where(Audit.status == "submitted", Audit.observed_at >= start)
-        ).scalars().all()
+        batch_ids = (
+            db.session.execute(
+                select(Audit.id).where(Audit.status == "submitted", Audit.observed_at >= start)
+            )
+            .scalars()
+            .all()
+        )
 
         def one_after_another():
             for audit_id in batch_ids:
                 reports.audit_pdf(reports.load_audit(audit_id), use_cache=False)
 
         sequential = median_time(one_after_another, max(1, args.repeat // 2))
-    command = [sys.executable, "-m", "auditapp", "report", "audits", "--from", str(start),
-               "--fresh", "-o", str(TMP / "batch.pdf")]
+    command = [
+        sys.executable,
+        "-m",
+        "auditapp",
+        "report",
+        "audits",
+        "--from",
+        str(start),
+        "--fresh",
+        "-o",
+        str(TMP / "batch.pdf"),
+    ]
     cli = median_time(
         lambda: subprocess.run(command, check=True, capture_output=True), max(1, args.repeat // 2)
     )
-    rows.append((f"{len(batch_ids)} audits", "one after another", sequential,
-                 "auditapp report audits", cli,
-                 f"{cli / sequential:.2f}× (target ≤ 0.65×, {os.cpu_count()} cores)"))
+    rows.append(
+        (
+            f"{len(batch_ids)} audits",
+            "one after another",
+            sequential,
+            "auditapp report audits",
+            cli,
+            f"{cli / sequential:.2f}× (target ≤ 0.65×, {os.cpu_count()} cores)",
+        )
+    )
 
     print(f"{'case':<16} {'baseline':<18} {'s':>7}   {'auditapp':<23} {'s':>7}   result")
     for case, base_name, base, name, value, verdict in rows:
