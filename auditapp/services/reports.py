@@ -77,7 +77,11 @@ def cache_path(audit: Audit) -> Path | None:
         return None
     folder = Path(current_app.instance_path) / "cache" / "pdf"
     paper = page_size(current_app.config["PAPER_SIZE"]).lower()
-    return folder / f"audit-{audit.id}-r{audit.revision}-{paper}-{_templates_digest()}.pdf"
+    # The last-change time too, so that a restored or rebuilt database whose ids start
+    # again can never be served another audit's cached report.
+    stamp = f"{audit.updated_at:%Y%m%d%H%M%S%f}"
+    name = f"audit-{audit.id}-r{audit.revision}-{stamp}-{paper}-{_templates_digest()}.pdf"
+    return folder / name
 
 
 def audit_pdf(
