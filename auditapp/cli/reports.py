@@ -10,6 +10,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import click
+from sqlalchemy import select
 
 from .app import app_context
 
@@ -63,12 +64,12 @@ def report_audits(staff, team, checklist_id, date_from, date_to, jobs, fresh, ou
         audits = db.session.execute(audits_query(None, filters)).unique().scalars().all()
         if not audits:
             _fail("no submitted audits match these filters; nothing was written")
-        cover = reports.cover_pdf(audits, "; ".join(described))
         ids = [a.id for a in audits]
         db.session.remove()
         db.engine.dispose()  # the worker processes open their own connections
-        parts = _render_all(ids, jobs, fresh)
-        _write(output, reports.merge([cover, *parts]))
+        # The cover is one more piece of work for the pool, not a wait before it starts.
+        parts = _render_all([("cover", ids, "; ".join(described)), *ids], jobs, fresh)
+        _write(output, reports.merge(parts))
     seconds = time.perf_counter() - started
     click.echo(f"Wrote {len(ids)} audits to {output} in {seconds:.1f} s ({jobs} processes).")
 
@@ -135,12 +136,25 @@ def _init_worker(fresh: bool) -> None:
     _worker.update(app=app, fresh=fresh)
 
 
-def _render_one(audit_id: int) -> bytes:
+def _render_one(task) -> bytes:
+    """One audit's PDF (task: its id), or the cover page (task: ("cover", ids, filters))."""
     from auditapp.extensions import db
+    from auditapp.models import Audit
     from auditapp.services import reports
 
     try:
-        audit = reports.load_audit(audit_id)
-        return reports.audit_pdf(audit, use_cache=not _worker["fresh"])
+        if isinstance(task, tuple):
+            _, ids, described = task
+            audits = (
+                db.session.execute(
+                    select(Audit).where(Audit.id.in_(ids)).options(*reports.REPORT_LOADS)
+                )
+                .unique()
+                .scalars()
+                .all()
+            )
+            by_id = {a.id: a for a in audits}
+            return reports.cover_pdf([by_id[i] for i in ids], described)
+        return reports.audit_pdf(reports.load_audit(task), use_cache=not _worker["fresh"])
     finally:
         db.session.remove()

@@ -57,17 +57,19 @@ def _render(template: str, **context) -> str:
         return render_template(template, **context)
 
 
+# Everything a report shows about an audit, loaded with it in a few queries.
+REPORT_LOADS = (
+    joinedload(Audit.staff_member).joinedload(StaffMember.team),
+    joinedload(Audit.supervisor),
+    joinedload(Audit.checklist_version),
+    selectinload(Audit.events).joinedload(AuditEvent.user),
+)
+
+
 def load_audit(audit_id: int) -> Audit | None:
-    """An audit with everything its report shows, loaded in a few queries."""
+    """An audit with everything its report shows."""
     return db.session.execute(
-        select(Audit)
-        .where(Audit.id == audit_id)
-        .options(
-            joinedload(Audit.staff_member).joinedload(StaffMember.team),
-            joinedload(Audit.supervisor),
-            joinedload(Audit.checklist_version),
-            selectinload(Audit.events).joinedload(AuditEvent.user),
-        )
+        select(Audit).where(Audit.id == audit_id).options(*REPORT_LOADS)
     ).scalar_one_or_none()
 
 
