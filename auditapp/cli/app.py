@@ -17,6 +17,7 @@ from auditapp.services.setup import safe_url
 def app_context(*, need_schema: bool = True) -> Iterator[Flask]:
     """The app with its context pushed; a database problem becomes one clear line, exit 1."""
     from auditapp import create_app
+    from auditapp.extensions import db
     from auditapp.services.setup import SchemaError, check_schema
 
     try:
@@ -35,6 +36,10 @@ def app_context(*, need_schema: bool = True) -> Iterator[Flask]:
             raise click.ClickException(
                 f"cannot use the database {url}: {_first_line(exc)}"
             ) from None
+        finally:
+            # Close the connections now, not whenever the garbage collector gets to them.
+            db.session.remove()
+            db.engine.dispose()
 
 
 def _first_line(exc: Exception) -> str:
