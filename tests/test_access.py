@@ -252,6 +252,10 @@ PAGES = [
     ("GET", "/audits/{draft}.pdf", SUPERVISOR_ONLY),  # drafts: only their author
     ("GET", "/audits/print", ALL),  # each role prints only what its /audits shows
     ("GET", "/checklists/counter-basics.pdf", READERS_ONLY),
+    # -- staff acknowledgement and disputes --
+    # -- exports --
+    # -- staff progress --
+    # -- team insights --
 ]
 
 TABLE = [

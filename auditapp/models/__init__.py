@@ -1,6 +1,13 @@
 """Database models (SQLAlchemy 2.0 typed declarative)."""
 
-from .audits import Audit, AuditEvent, AuditItem, ChecklistVersion
+from .audits import (
+    Audit,
+    AuditEvent,
+    AuditItem,
+    AuditSection,
+    ChecklistVersion,
+    CoachingAction,
+)
 from .people import ROLES, StaffMember, Team, User
 
 __all__ = [
@@ -8,7 +15,9 @@ __all__ = [
     "Audit",
     "AuditEvent",
     "AuditItem",
+    "AuditSection",
     "ChecklistVersion",
+    "CoachingAction",
     "StaffMember",
     "Team",
     "User",

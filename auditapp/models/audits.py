@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -62,6 +62,9 @@ class Audit(db.Model):
     critical_failures: Mapped[list[str]] = mapped_column(JSON, default=list)
 
     revision: Mapped[int] = mapped_column(default=0)
+    acknowledged_at: Mapped[datetime | None]
+    # None, "open" (the staff member disputes it), "rejected" or "amended" (resolved).
+    dispute_status: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[datetime | None]
@@ -74,6 +77,7 @@ class Audit(db.Model):
         back_populates="audit", order_by="AuditEvent.id", cascade="all, delete-orphan"
     )
     items: Mapped[list[AuditItem]] = relationship(cascade="all, delete-orphan")
+    sections: Mapped[list[AuditSection]] = relationship(cascade="all, delete-orphan")
 
 
 class AuditItem(db.Model):
@@ -94,6 +98,45 @@ class AuditItem(db.Model):
     earned: Mapped[float | None]
     possible: Mapped[float]
     met: Mapped[bool | None]
+
+
+class AuditSection(db.Model):
+    """One section's percentage in a submitted audit, so that SQL can average sections."""
+
+    __tablename__ = "audit_sections"
+    __table_args__ = (UniqueConstraint("audit_id", "section_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    audit_id: Mapped[int] = mapped_column(ForeignKey("audits.id", ondelete="CASCADE"), index=True)
+    section_id: Mapped[str] = mapped_column(String(100), index=True)
+    percentage: Mapped[float | None]  # None when every item of the section was N/A
+    weight: Mapped[float]
+    scored_count: Mapped[int]
+
+
+class CoachingAction(db.Model):
+    """What a trainer asked a staff member to work on, closed by a later audit that meets it."""
+
+    __tablename__ = "coaching_actions"
+    __table_args__ = (Index("ix_coaching_actions_staff_open", "staff_member_id", "closed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_member_id: Mapped[int] = mapped_column(ForeignKey("staff_members.id"))
+    checklist_id: Mapped[str] = mapped_column(String(100))
+    section_id: Mapped[str | None] = mapped_column(String(100))
+    item_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    audit_id: Mapped[int | None] = mapped_column(ForeignKey("audits.id"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    follow_up_on: Mapped[date]
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None]
+    closed_by_audit_id: Mapped[int | None] = mapped_column(ForeignKey("audits.id"))
+
+    staff_member: Mapped[StaffMember] = relationship()
+    created_by: Mapped[User] = relationship()
+    audit: Mapped[Audit | None] = relationship(foreign_keys=[audit_id])
+    closed_by_audit: Mapped[Audit | None] = relationship(foreign_keys=[closed_by_audit_id])
 
 
 class AuditEvent(db.Model):

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from auditapp.checklists import Checklist
 from auditapp.extensions import db
-from auditapp.models import Audit, AuditEvent, AuditItem, StaffMember, User
+from auditapp.models import Audit, AuditEvent, AuditItem, AuditSection, StaffMember, User
 from auditapp.models._time import utcnow
 from auditapp.scoring import ScoreResult, ScoringError, normalise_answer, score
 
@@ -208,6 +208,16 @@ def _store_result(audit: Audit, result: ScoreResult) -> None:
     audit.critical_failures = list(result.critical_failures)
     if audit.id is not None:
         db.session.execute(delete(AuditItem).where(AuditItem.audit_id == audit.id))
+        db.session.execute(delete(AuditSection).where(AuditSection.audit_id == audit.id))
+    audit.sections = [
+        AuditSection(
+            section_id=s.section_id,
+            percentage=s.percentage,
+            weight=s.weight,
+            scored_count=s.scored_count,
+        )
+        for s in result.section_results.values()
+    ]
     audit.items = [
         AuditItem(
             item_id=r.item_id,
