@@ -112,6 +112,10 @@ def register_blueprints(app: Flask) -> None:
         "teams",
         "users",
         "checklists",
+        "insights",
+        "coaching",
+        "responses",
+        "exports",
     ):
         app.register_blueprint(import_module(f"auditapp.views.{name}").bp)
     import_module("auditapp.views.auth").require_login_everywhere(app)

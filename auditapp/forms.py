@@ -16,6 +16,7 @@ from wtforms import (
     PasswordField,
     RadioField,
     SelectField,
+    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
@@ -30,6 +31,7 @@ from wtforms.validators import (
     Optional,
     ValidationError,
 )
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from auditapp.checklists import CHANNEL_LABELS, NA, Checklist
 from auditapp.models.people import ROLE_LABELS
@@ -208,3 +210,51 @@ def build_audit_form(checklist: Checklist, *, amend: bool = False, **kwargs) -> 
             render_kw={"rows": 2},
         )
     return AuditForm(**kwargs)
+
+
+class AcknowledgeForm(FlaskForm):
+    acknowledge = SubmitField("Acknowledge")
+
+
+class DisputeForm(FlaskForm):
+    comment = TextAreaField(
+        "What do you disagree with?",
+        validators=[
+            DataRequired(message="Write what you disagree with."),
+            Length(max=2000),
+        ],
+        render_kw={"rows": 3},
+    )
+    dispute = SubmitField("Dispute this audit")
+
+
+class RejectDisputeForm(FlaskForm):
+    reason = TextAreaField(
+        "Why is the dispute rejected?",
+        validators=[
+            DataRequired(message="Write why the dispute is rejected."),
+            Length(max=2000),
+        ],
+        render_kw={"rows": 2},
+    )
+    reject = SubmitField("Reject dispute")
+
+
+class CoachingForm(FlaskForm):
+    """A coaching action; the item and section choices come from the checklist."""
+
+    item_ids = SelectMultipleField(
+        "Items to work on",
+        choices=[],
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+        validators=[Optional()],
+    )
+    section_id = SelectField("Or a whole section", choices=[], validators=[Optional()])
+    note = TextAreaField(
+        "Note for the staff member",
+        validators=[DataRequired(), Length(max=2000)],
+        render_kw={"rows": 3},
+    )
+    follow_up_on = DateField("Follow up by", validators=[InputRequired()])
+    submit = SubmitField("Record coaching action")

@@ -202,6 +202,7 @@ ALL = dict.fromkeys(ROLES, 200)
 READERS_ONLY = {"admin": 200, "supervisor": 200, "trainer": 200, "staff": 403}
 MANAGERS_ONLY = {"admin": 200, "supervisor": 200, "trainer": 403, "staff": 403}
 SUPERVISOR_ONLY = {"admin": 403, "supervisor": 200, "trainer": 403, "staff": 403}
+TRAINER_ONLY = {"admin": 403, "supervisor": 403, "trainer": 200, "staff": 403}
 ADMIN_ONLY = {"admin": 200, "supervisor": 403, "trainer": 403, "staff": 403}
 
 
@@ -253,9 +254,27 @@ PAGES = [
     ("GET", "/audits/print", ALL),  # each role prints only what its /audits shows
     ("GET", "/checklists/counter-basics.pdf", READERS_ONLY),
     # -- staff acknowledgement and disputes --
+    # Only the staff login of the audit's staff member responds; any supervisor answers.
+    ("POST", "/audits/{own_audit}/acknowledge", {**dict.fromkeys(ROLES, 403), "staff": 302}),
+    ("POST", "/audits/{audit}/acknowledge", dict.fromkeys(ROLES, 403)),
+    ("POST", "/audits/{own_audit}/dispute", {**dict.fromkeys(ROLES, 403), "staff": 400}),
+    ("POST", "/audits/{audit}/dispute", dict.fromkeys(ROLES, 403)),
+    ("POST", "/audits/{audit}/dispute/reject", allowed(SUPERVISOR_ONLY, 400)),
+    ("POST", "/audits/{own_audit}/dispute/reject", allowed(SUPERVISOR_ONLY, 400)),
     # -- exports --
+    ("GET", "/audits/export.csv", ALL),  # each role exports only what its /audits shows
+    ("GET", "/audits/answers.csv", ALL),
     # -- staff progress --
+    ("GET", "/staff/{staff}/report.pdf", {**ALL, "staff": 403}),
+    ("GET", "/staff/{own}/report.pdf", ALL),
     # -- team insights --
+    ("GET", "/insights", READERS_ONLY),
+    ("GET", "/teams/{team}", READERS_ONLY),
+    ("GET", "/teams/{team}/report.pdf", READERS_ONLY),
+    # -- coaching --
+    ("GET", "/coaching", READERS_ONLY),
+    ("GET", "/staff/{staff}/coaching/new", TRAINER_ONLY),
+    ("POST", "/staff/{staff}/coaching/new", TRAINER_ONLY),  # no checklist chosen yet
 ]
 
 TABLE = [

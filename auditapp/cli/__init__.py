@@ -6,6 +6,7 @@ import click
 
 from .app import demo, init, serve
 from .checklists import checklists
+from .exports import export
 from .people import staff, users
 from .reports import report
 
@@ -15,5 +16,5 @@ def main() -> None:
     """auditapp: score observed customer interactions against checklists of behaviours."""
 
 
-for command in (init, serve, demo, checklists, users, staff, report):
+for command in (init, serve, demo, checklists, users, staff, report, export):
     main.add_command(command)

@@ -17,6 +17,8 @@ from auditapp.models._time import utcnow
 from auditapp.scoring import ScoreResult, ScoringError, normalise_answer, score
 
 from . import checklists as checklist_store
+from . import coaching
+from .responses import after_amendment
 
 CUSTOMER_TYPES = {
     "first_time": "First-time customer",
@@ -183,6 +185,7 @@ def amend(
     audit.revision += 1
     audit.amended_at = utcnow()
     audit.events.append(AuditEvent(user=user, action="amended", reason=reason, changes=changes))
+    after_amendment(audit, user)
     db.session.commit()
     return audit
 
@@ -233,6 +236,8 @@ def _store_result(audit: Audit, result: ScoreResult) -> None:
         )
         for r in result.items.values()
     ]
+    # A later audit that meets what a trainer asked for closes that coaching action.
+    coaching.close_met_actions(audit, result)
 
 
 def _changes(audit: Audit, interaction: Interaction, entry: Answers) -> list[dict[str, Any]]:

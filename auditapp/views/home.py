@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from auditapp.extensions import db
 from auditapp.models import Audit, StaffMember
 from auditapp.services import audit_queries, checklists
+from auditapp.services.responses import open_disputes
 
 from .access import EVERYONE, roles_required
 
@@ -38,4 +39,7 @@ def index():
         "checklists": len(checklists.available()),
     }
     drafts = audit_queries.drafts_of(current_user) if current_user.role == "supervisor" else []
-    return render_template("home/index.html", recent=recent, drafts=drafts, counts=counts)
+    disputes = open_disputes() if current_user.role == "supervisor" else []
+    return render_template(
+        "home/index.html", recent=recent, drafts=drafts, counts=counts, disputes=disputes
+    )

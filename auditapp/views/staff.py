@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from datetime import date
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
@@ -10,9 +12,11 @@ from sqlalchemy.orm import joinedload
 from auditapp.extensions import db
 from auditapp.forms import RosterForm, StaffForm, options
 from auditapp.models import Audit, StaffMember, Team
-from auditapp.services import people, progress
+from auditapp.services import coaching, people, progress
+from auditapp.services.progress_report import progress_pdf
 
 from .access import EVERYONE, READERS, STAFF_MANAGERS, roles_required
+from .progress_forms import ProgressFilterForm
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -82,19 +86,47 @@ def import_roster():
     return redirect(url_for("staff.index"))
 
 
+def _visible_staff(staff_id: int) -> StaffMember:
+    staff = db.get_or_404(StaffMember, staff_id)
+    if current_user.role == "staff" and current_user.staff_member_id != staff.id:
+        abort(403)  # a staff login sees only their own progress, on the page and in the PDF
+    return staff
+
+
 @bp.route("/<int:staff_id>")
 @roles_required(*EVERYONE)
 def show(staff_id: int):
-    """One person's audits over time, scores per checklist and most-missed items."""
-    staff = db.get_or_404(StaffMember, staff_id)
-    if current_user.role == "staff" and current_user.staff_member_id != staff.id:
-        abort(403)
-    return render_template(
-        "staff/show.html",
-        staff=staff,
-        summaries=progress.checklist_summaries(staff),
-        missed=progress.most_missed(staff),
-        history=progress.score_history(staff, limit=50),
+    """One person's progress per checklist: chart, intervals, sections against the team."""
+    staff = _visible_staff(staff_id)
+    form = ProgressFilterForm(request.args)
+    context = {
+        "staff": staff,
+        "form": form,
+        "coaching_actions": coaching.actions(staff_id=staff.id),
+        "today": date.today(),
+    }
+    if request.args and not form.validate():
+        return render_template("staff/show.html", report=None, **context), 400
+    report = progress.staff_progress(staff, form.period())
+    return render_template("staff/show.html", report=report, **context)
+
+
+@bp.route("/<int:staff_id>/report.pdf")
+@roles_required(*EVERYONE)
+def report_pdf(staff_id: int):
+    """The progress page as a PDF for a review meeting (?from=&to= as on the page)."""
+    staff = _visible_staff(staff_id)
+    form = ProgressFilterForm(request.args)
+    if request.args and not form.validate():
+        return render_template("staff/show.html", staff=staff, form=form, report=None), 400
+    pdf = progress_pdf(progress.staff_progress(staff, form.period()))
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="progress-{staff.id}.pdf"',
+            "Cache-Control": "private, no-store",
+        },
     )
 
 

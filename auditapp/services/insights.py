@@ -1,0 +1,246 @@
+"""Team insights: the filters, section heat map, most-missed items, critical failures and
+coverage, each one SQL aggregate (GROUP BY in the database) turned into plain dataclasses.
+
+Rater consistency and checklist item analysis live in insights_quality.py, the interactions
+and the relationship profile in insights_interactions.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import case, func, select
+
+from auditapp.extensions import db
+from auditapp.models import (
+    Audit,
+    AuditItem,
+    AuditSection,
+    ChecklistVersion,
+    StaffMember,
+    Team,
+    User,
+)
+from auditapp.stats import enough_to_judge
+
+DEFAULT_PERIOD_DAYS = 90
+DEFAULT_NOT_SEEN_DAYS = 30
+
+
+@dataclass(frozen=True)
+class InsightFilters:
+    """The period and slice of audits every insight is computed over."""
+
+    date_from: date | None = None
+    date_to: date | None = None
+    team_id: int | None = None
+    checklist_id: str | None = None
+    channel: str | None = None
+    not_seen_days: int = DEFAULT_NOT_SEEN_DAYS
+
+    def period(self) -> tuple[date, date]:
+        """(first day, last day), both included; the last 90 days unless set."""
+        end = self.date_to or date.today()
+        return (self.date_from or end - timedelta(days=DEFAULT_PERIOD_DAYS)), end
+
+
+def audit_conditions(f: InsightFilters, *, checklist: bool = True) -> list:
+    """WHERE clauses for the submitted audits in the filters' period and slice."""
+    start, end = f.period()
+    conditions = [
+        Audit.status == "submitted",
+        Audit.observed_at >= datetime.combine(start, time.min),
+        Audit.observed_at < datetime.combine(end + timedelta(days=1), time.min),
+    ]
+    if f.team_id:
+        team_staff = select(StaffMember.id).where(StaffMember.team_id == f.team_id)
+        conditions.append(Audit.staff_member_id.in_(team_staff))
+    if checklist and f.checklist_id:
+        conditions.append(Audit.checklist_id == f.checklist_id)
+    if f.channel:
+        conditions.append(Audit.channel == f.channel)
+    return conditions
+
+
+def audit_count(f: InsightFilters) -> int:
+    return db.session.scalar(select(func.count(Audit.id)).where(*audit_conditions(f))) or 0
+
+
+def newest_versions(checklist_ids: set[str]) -> dict[str, ChecklistVersion]:
+    """The newest stored version of each checklist, for titles and item wording."""
+    if not checklist_ids:
+        return {}
+    newest = (
+        select(func.max(ChecklistVersion.id))
+        .where(ChecklistVersion.checklist_id.in_(checklist_ids))
+        .group_by(ChecklistVersion.checklist_id)
+    )
+    versions = db.session.execute(
+        select(ChecklistVersion).where(ChecklistVersion.id.in_(newest))
+    ).scalars()
+    return {v.checklist_id: v for v in versions}
+
+
+def item_texts(checklist_ids: set[str]) -> dict[tuple[str, str], str]:
+    """(checklist id, item id) -> wording in the newest version of each checklist."""
+    texts = {}
+    for cid, version in newest_versions(checklist_ids).items():
+        for section in version.content["sections"]:
+            for item in section["items"]:
+                texts[(cid, item["id"])] = item["text"]
+    return texts
+
+
+def heat_map_checklist(f: InsightFilters) -> str | None:
+    """The chosen checklist, else the one audited most in the period (sections differ
+    between checklists, so a heat map shows one checklist at a time)."""
+    if f.checklist_id:
+        return f.checklist_id
+    return db.session.execute(
+        select(Audit.checklist_id)
+        .where(*audit_conditions(f))
+        .group_by(Audit.checklist_id)
+        .order_by(func.count(Audit.id).desc(), Audit.checklist_id)
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+@dataclass(frozen=True)
+class Cell:
+    mean: float | None
+    n: int
+
+    @property
+    def enough(self) -> bool:
+        return enough_to_judge(self.n)
+
+
+@dataclass
+class HeatMap:
+    checklist_id: str | None
+    checklist_title: str
+    sections: list[tuple[str, str]]  # (section id, title) in checklist order
+    rows: list[tuple[int, str, dict[str, Cell]]] = field(default_factory=list)
+
+
+def heat_map(f: InsightFilters) -> HeatMap:
+    """Staff member x section: mean section percentage and number of audits behind it."""
+    checklist_id = heat_map_checklist(f)
+    version = newest_versions({checklist_id}).get(checklist_id) if checklist_id else None
+    if version is None:
+        return HeatMap(checklist_id, checklist_id or "", [])
+    sections = [(s["id"], s["title"]) for s in version.content["sections"]]
+    cells = db.session.execute(
+        select(
+            Audit.staff_member_id,
+            AuditSection.section_id,
+            func.avg(AuditSection.percentage),
+            func.count(AuditSection.percentage),  # sections wholly N/A carry no score
+        )
+        .join(Audit, Audit.id == AuditSection.audit_id)
+        .where(*audit_conditions(f, checklist=False), Audit.checklist_id == checklist_id)
+        .group_by(Audit.staff_member_id, AuditSection.section_id)
+    ).all()
+    by_staff: dict[int, dict[str, Cell]] = {}
+    for staff_id, section_id, mean, n in cells:
+        by_staff.setdefault(staff_id, {})[section_id] = Cell(mean, n)
+    people = select(StaffMember.id, StaffMember.name).order_by(StaffMember.name)
+    if f.team_id:
+        people = people.where(StaffMember.team_id == f.team_id)
+    people = people.where(StaffMember.active.is_(True) | StaffMember.id.in_(list(by_staff)))
+    rows = [(sid, name, by_staff.get(sid, {})) for sid, name in db.session.execute(people)]
+    return HeatMap(checklist_id, version.title, sections, rows)
+
+
+@dataclass(frozen=True)
+class MissedItem:
+    checklist_id: str
+    item_id: str
+    text: str
+    missed: int
+    scored: int
+
+    @property
+    def rate(self) -> float:
+        return 100 * self.missed / self.scored if self.scored else 0.0
+
+
+def most_missed_items(f: InsightFilters, limit: int = 10) -> list[MissedItem]:
+    """Items most often not met across the slice, by number of misses."""
+    missed = func.sum(case((AuditItem.met.is_(False), 1), else_=0))
+    rows = db.session.execute(
+        select(Audit.checklist_id, AuditItem.item_id, missed, func.count(AuditItem.id))
+        .join(Audit, Audit.id == AuditItem.audit_id)
+        .where(*audit_conditions(f), AuditItem.status == "scored")
+        .group_by(Audit.checklist_id, AuditItem.item_id)
+        .having(missed > 0)
+        .order_by(missed.desc(), Audit.checklist_id, AuditItem.item_id)
+        .limit(limit)
+    ).all()
+    texts = item_texts({r[0] for r in rows})
+    return [MissedItem(c, i, texts.get((c, i), i), int(m), int(n)) for c, i, m, n in rows]
+
+
+@dataclass(frozen=True)
+class CriticalFailure:
+    audit_id: int
+    observed_at: datetime
+    staff_name: str
+    checklist_id: str
+    item_text: str
+
+
+def critical_failures(f: InsightFilters, limit: int = 50) -> list[CriticalFailure]:
+    """Critical items failed in the period, newest first."""
+    rows = db.session.execute(
+        select(Audit.id, Audit.observed_at, StaffMember.name, Audit.checklist_id, AuditItem.item_id)
+        .join(Audit, Audit.id == AuditItem.audit_id)
+        .join(StaffMember, StaffMember.id == Audit.staff_member_id)
+        .where(*audit_conditions(f), AuditItem.critical_failed.is_(True))
+        .order_by(Audit.observed_at.desc(), Audit.id.desc(), AuditItem.item_id)
+        .limit(limit)
+    ).all()
+    texts = item_texts({r[3] for r in rows})
+    return [CriticalFailure(a, when, name, c, texts.get((c, i), i)) for a, when, name, c, i in rows]
+
+
+@dataclass(frozen=True)
+class NotSeen:
+    staff_id: int
+    name: str
+    team: str | None
+    last_observed: datetime | None
+
+
+@dataclass
+class Coverage:
+    days: int
+    not_seen: list[NotSeen]
+    per_supervisor: list[tuple[str, int]]  # (supervisor name, audits in the period)
+
+
+def coverage(f: InsightFilters, today: date | None = None) -> Coverage:
+    """Active staff with no submitted audit in the last N days; audits per supervisor."""
+    since = datetime.combine((today or date.today()) - timedelta(days=f.not_seen_days), time.min)
+    last = func.max(Audit.observed_at)
+    query = (
+        select(StaffMember.id, StaffMember.name, StaffMember.team_id, last)
+        .outerjoin(Audit, (Audit.staff_member_id == StaffMember.id) & (Audit.status == "submitted"))
+        .where(StaffMember.active.is_(True))
+        .group_by(StaffMember.id, StaffMember.name, StaffMember.team_id)
+        .having(last.is_(None) | (last < since))
+        .order_by(last.is_not(None), last, StaffMember.name)
+    )
+    if f.team_id:
+        query = query.where(StaffMember.team_id == f.team_id)
+    teams = dict(db.session.execute(select(Team.id, Team.name)).all())
+    not_seen = [NotSeen(i, n, teams.get(t), when) for i, n, t, when in db.session.execute(query)]
+    per_supervisor = db.session.execute(
+        select(User.name, func.count(Audit.id))
+        .join(Audit, Audit.supervisor_id == User.id)
+        .where(*audit_conditions(f))
+        .group_by(User.id, User.name)
+        .order_by(func.count(Audit.id).desc(), User.name)
+    ).all()
+    return Coverage(f.not_seen_days, not_seen, [(n, c) for n, c in per_supervisor])

@@ -1,0 +1,181 @@
+"""Insights about the measuring itself: rater consistency between supervisors, and which
+checklist items tell nothing (always met, always N/A, never failed)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Integer, case, func, select
+
+from auditapp.extensions import db
+from auditapp.models import Audit, AuditItem, User
+from auditapp.stats import Interval, enough_to_judge, mean_interval, variance_from_sums, wilson
+
+from .insights import InsightFilters, audit_conditions, item_texts
+
+# A supervisor whose mean differs from the others' by this many points or more is flagged.
+RATER_GAP = 10.0
+ALWAYS_RATE = 95.0  # "almost always" met / N/A
+ALWAYS_MIN_N = 20  # so that 19 of 19 met is not called "always"
+
+
+def _count_if(condition):
+    return func.sum(case((condition, 1), else_=0)).cast(Integer)
+
+
+@dataclass(frozen=True)
+class RaterRow:
+    checklist_id: str
+    supervisor: str
+    n: int
+    mean: float | None
+    interval: Interval | None
+    passed: int
+    pass_n: int
+    others_n: int
+    others_mean: float | None
+
+    @property
+    def pass_rate(self) -> float | None:
+        return 100 * self.passed / self.pass_n if self.pass_n else None
+
+    @property
+    def pass_interval(self) -> Interval | None:
+        return wilson(self.passed, self.pass_n)
+
+    @property
+    def difference(self) -> float | None:
+        if self.mean is None or self.others_mean is None:
+            return None
+        return self.mean - self.others_mean
+
+    @property
+    def flag(self) -> str | None:
+        """'more lenient' / 'more severe' when both sides have enough audits to judge."""
+        gap = self.difference
+        if gap is None or not (enough_to_judge(self.n) and enough_to_judge(self.others_n)):
+            return None
+        if gap >= RATER_GAP:
+            return "more lenient"
+        if gap <= -RATER_GAP:
+            return "more severe"
+        return None
+
+
+def rater_consistency(f: InsightFilters) -> list[RaterRow]:
+    """Per checklist and supervisor: mean score and pass rate against the other supervisors'
+    audits on the same checklist."""
+    scored = Audit.overall.is_not(None)
+    rows = db.session.execute(
+        select(
+            Audit.checklist_id,
+            User.name,
+            func.count(Audit.overall),
+            func.sum(Audit.overall),
+            func.sum(Audit.overall * Audit.overall),
+            _count_if(Audit.passed.is_(True)),
+            func.count(Audit.passed),
+        )
+        .join(User, User.id == Audit.supervisor_id)
+        .where(*audit_conditions(f), scored)
+        .group_by(Audit.checklist_id, User.id, User.name)
+        .order_by(Audit.checklist_id, User.name)
+    ).all()
+    # The "others" of each row come from the per-checklist totals of these grouped rows.
+    totals: dict[str, tuple[int, float]] = {}
+    for cid, _name, n, total, *_ in rows:
+        count, s = totals.get(cid, (0, 0.0))
+        totals[cid] = (count + n, s + (total or 0.0))
+    out = []
+    for cid, name, n, total, squares, passed, pass_n in rows:
+        total = total or 0.0
+        mean = total / n if n else None
+        others_n = totals[cid][0] - n
+        others_mean = (totals[cid][1] - total) / others_n if others_n else None
+        interval = mean_interval(n, mean, variance_from_sums(n, total, squares or 0.0))
+        out.append(
+            RaterRow(cid, name, n, mean, interval, passed or 0, pass_n, others_n, others_mean)
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class ItemStats:
+    checklist_id: str
+    item_id: str
+    text: str
+    kind: str
+    critical: bool
+    asked: int  # scored or N/A
+    scored: int
+    met: int
+    na: int
+    failures: int  # critical failures, or don'ts observed
+
+    @property
+    def met_rate(self) -> float | None:
+        return 100 * self.met / self.scored if self.scored else None
+
+    @property
+    def na_rate(self) -> float | None:
+        return 100 * self.na / self.asked if self.asked else None
+
+    @property
+    def enough(self) -> bool:
+        return enough_to_judge(self.scored)
+
+    @property
+    def flags(self) -> list[str]:
+        """Why this item may tell the trainer nothing."""
+        out = []
+        if self.scored >= ALWAYS_MIN_N and (self.met_rate or 0) >= ALWAYS_RATE:
+            out.append("almost always met")
+        if enough_to_judge(self.asked) and (self.na_rate or 0) >= ALWAYS_RATE:
+            out.append("almost always N/A")
+        if self.critical and self.enough and self.failures == 0:
+            out.append("critical, never failed")
+        if self.kind == "dont" and self.enough and self.scored == self.met:
+            out.append("don't never observed")
+        return out
+
+
+def item_analysis(f: InsightFilters) -> list[ItemStats]:
+    """Per checklist item: how often it was scored, met and N/A in the slice."""
+    rows = db.session.execute(
+        select(
+            Audit.checklist_id,
+            AuditItem.item_id,
+            func.max(AuditItem.kind),
+            func.max(case((AuditItem.critical.is_(True), 1), else_=0)),
+            _count_if(AuditItem.status.in_(("scored", "na"))),
+            _count_if(AuditItem.status == "scored"),
+            _count_if(AuditItem.met.is_(True)),
+            _count_if(AuditItem.status == "na"),
+            _count_if(AuditItem.critical_failed.is_(True)),
+        )
+        .join(Audit, Audit.id == AuditItem.audit_id)
+        .where(*audit_conditions(f))
+        .group_by(Audit.checklist_id, AuditItem.item_id)
+        .order_by(Audit.checklist_id, AuditItem.item_id)
+    ).all()
+    texts = item_texts({r[0] for r in rows})
+    out = []
+    for cid, iid, kind, critical, asked, scored, met, na, crit_failed in rows:
+        scored, met = scored or 0, met or 0
+        # A don't "fails" when it was observed, critical or not.
+        failures = (scored - met) if kind == "dont" else (crit_failed or 0)
+        out.append(
+            ItemStats(
+                checklist_id=cid,
+                item_id=iid,
+                text=texts.get((cid, iid), iid),
+                kind=kind,
+                critical=bool(critical),
+                asked=asked or 0,
+                scored=scored,
+                met=met,
+                na=na or 0,
+                failures=failures,
+            )
+        )
+    return out

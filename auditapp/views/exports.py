@@ -1,0 +1,46 @@
+"""CSV downloads of the audits on /audits and of their item answers."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, Response, render_template, request, stream_with_context
+from flask_login import current_user
+
+from auditapp.forms import AuditFilterForm
+from auditapp.services import exports
+
+from . import audit_forms as af
+from .access import EVERYONE, roles_required
+
+bp = Blueprint("exports", __name__)
+
+
+@bp.route("/audits/export.csv")
+@roles_required(*EVERYONE)
+def audits_csv():
+    """The submitted audits matching the /audits filters, one CSV row each."""
+    return _download(exports.audit_rows, "audits")
+
+
+@bp.route("/audits/answers.csv")
+@roles_required(*EVERYONE)
+def answers_csv():
+    """Every item answer of those audits, one CSV row per item."""
+    return _download(exports.answer_rows, "answers")
+
+
+def _download(rows, name: str):
+    form = AuditFilterForm(request.args)
+    af.fill_filter_choices(form, current_user)
+    if request.args and not form.validate():
+        return render_template("audits/index.html", form=form, page=None), 400
+    chunks = rows(current_user._get_current_object(), af.filters_from(form))
+    return Response(
+        stream_with_context(chunks),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}-{date.today():%Y-%m-%d}.csv"',
+            "Cache-Control": "private, no-store",
+        },
+    )

@@ -1,0 +1,122 @@
+"""Team insights: the heat map, misses, coverage, raters, items and interactions of a period,
+for all teams (/insights) or one team (/teams/<id>), and the team page as a PDF."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import DateField, IntegerField, SelectField
+from wtforms.validators import NumberRange, Optional, ValidationError
+
+from auditapp.checklists import CHANNEL_LABELS
+from auditapp.extensions import db
+from auditapp.forms import optional_int, options
+from auditapp.models import Audit, Team
+from auditapp.pdf import render_pdf
+from auditapp.services import checklists, reports
+from auditapp.services import insights as ins
+from auditapp.services import insights_interactions as ii
+from auditapp.services import insights_quality as iq
+
+from .access import READERS, roles_required
+from .reports import _pdf
+
+bp = Blueprint("insights", __name__)
+
+
+class InsightFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # filters live in the URL so that a view can be bookmarked and shared
+
+    date_from = DateField("From", validators=[Optional()])
+    date_to = DateField("To", validators=[Optional()])
+    team = SelectField("Team", coerce=optional_int, choices=[], validators=[Optional()])
+    checklist = SelectField("Checklist", choices=[], validators=[Optional()])
+    channel = SelectField("Channel", choices=[], validators=[Optional()])
+    days = IntegerField(
+        "Not observed for (days)",
+        default=ins.DEFAULT_NOT_SEEN_DAYS,
+        validators=[Optional(), NumberRange(1, 3650, "Enter a number of days from 1 to 3650.")],
+    )
+
+    def validate_date_to(self, field):
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError("The end date is before the start date.")
+
+
+def _form() -> InsightFilterForm:
+    form = InsightFilterForm(request.args)
+    teams = db.session.execute(select(Team.id, Team.name).order_by(Team.name)).all()
+    form.team.choices = options([("", "All teams")] + [(i, n) for i, n in teams])
+    stored = set(db.session.execute(select(Audit.checklist_id).distinct()).scalars())
+    titles = {c.id: c.title for c in checklists.available().values()}
+    ids = sorted(stored | set(titles))
+    form.checklist.choices = options([("", "Most audited")] + [(i, titles.get(i, i)) for i in ids])
+    form.channel.choices = options([("", "Any channel"), *CHANNEL_LABELS.items()])
+    return form
+
+
+def _filters(form: InsightFilterForm, team_id: int | None) -> ins.InsightFilters:
+    return ins.InsightFilters(
+        date_from=form.date_from.data,
+        date_to=form.date_to.data,
+        team_id=team_id if team_id is not None else form.team.data,
+        checklist_id=form.checklist.data or None,
+        channel=form.channel.data or None,
+        not_seen_days=form.days.data or ins.DEFAULT_NOT_SEEN_DAYS,
+    )
+
+
+def _context(f: ins.InsightFilters) -> dict:
+    """Every section of the page, as plain data."""
+    return {
+        "filters": f,
+        "period": f.period(),
+        "audit_count": ins.audit_count(f),
+        "heat": ins.heat_map(f),
+        "missed": ins.most_missed_items(f),
+        "failures": ins.critical_failures(f),
+        "coverage": ins.coverage(f),
+        "raters": iq.rater_consistency(f),
+        "items": iq.item_analysis(f),
+        "by_channel": ii.by_channel(f),
+        "by_customer": ii.by_customer_type(f),
+        "bands": ii.resolution_by_score_band(f),
+        "profile": ii.relationship_profile(f),
+    }
+
+
+def _page(team: Team | None):
+    form = _form()
+    if not form.validate():
+        return render_template("insights/index.html", form=form, team=team, data=None), 400
+    data = _context(_filters(form, team.id if team else None))
+    return render_template("insights/index.html", form=form, team=team, data=data)
+
+
+@bp.route("/insights")
+@roles_required(*READERS)
+def index():
+    """Insights across all teams (or the team chosen in the filters)."""
+    return _page(None)
+
+
+@bp.route("/teams/<int:team_id>")
+@roles_required(*READERS)
+def team(team_id: int):
+    """One team's insights for the period."""
+    return _page(db.get_or_404(Team, team_id))
+
+
+@bp.route("/teams/<int:team_id>/report.pdf")
+@roles_required(*READERS)
+def team_report(team_id: int):
+    """The team page for the same filters as a PDF."""
+    team = db.get_or_404(Team, team_id)
+    form = _form()
+    if not form.validate():
+        return render_template("insights/index.html", form=form, team=team, data=None), 400
+    data = _context(_filters(form, team.id))
+    html = reports._render("pdf/team_report.html", team=team, data=data, form=form)
+    return _pdf(render_pdf(html), f"team-{team.id}-insights.pdf")

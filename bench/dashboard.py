@@ -1,0 +1,269 @@
+"""Benchmark the trainer's pages and the answers export on a large data set.
+
+    python bench/dashboard.py [--audits 100000] [--database sqlite|postgresql|both]
+                              [--repeat 20]
+
+Generates a realistic data set quickly with bulk inserts (the shipped checklists, 12 teams,
+300 staff members, 10 supervisors, audits spread over a year, per-item and per-section rows
+scored by the real engine), then times the staff page, the team page, /insights and the
+answers CSV export through the app, and prints median and 95th-percentile times.
+PostgreSQL is read from AUDITAPP_BENCH_POSTGRES_URL (default: the local `test` database,
+whose public schema is dropped and made anew).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+PG_URL = os.environ.get(
+    "AUDITAPP_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+os.environ.setdefault("AUDITAPP_INSTANCE_PATH", tempfile.mkdtemp(prefix="auditapp-bench-"))
+
+from sqlalchemy import create_engine, insert, text  # noqa: E402
+
+from auditapp import create_app  # noqa: E402
+from auditapp.checklists import NA  # noqa: E402
+from auditapp.extensions import db  # noqa: E402
+from auditapp.models import (  # noqa: E402
+    Audit,
+    AuditItem,
+    AuditSection,
+    StaffMember,
+    Team,
+    User,
+)
+from auditapp.scoring import score  # noqa: E402
+from auditapp.services import checklists as checklist_store  # noqa: E402
+from auditapp.services.setup import upgrade_schema  # noqa: E402
+
+PASSWORD = "bench-password"
+PATTERNS_PER_CHECKLIST = 400  # scored answer sets that the audits reuse
+BATCH = 5000
+
+
+def fresh_database(kind: str) -> str:
+    if kind == "sqlite":
+        return f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.sqlite3'}"
+    engine = create_engine(PG_URL)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    return PG_URL
+
+
+def patterns(rng: random.Random, checklist, count: int) -> list:
+    """Answer sets with their scores: skilled and weak staff, some N/A."""
+    out = []
+    for _ in range(count):
+        skill = rng.uniform(0.4, 0.98)
+        answers = {}
+        for _, item in checklist.iter_items():
+            options = sorted(checklist.scale_for(item), key=lambda o: o.points)
+            if item.allow_na and rng.random() < 0.1:
+                answers[item.id] = NA
+                continue
+            good = rng.random() < skill
+            if item.kind == "dont":
+                answers[item.id] = options[0 if good or rng.random() < 0.6 else -1].value
+            else:
+                answers[item.id] = options[-1 if good else rng.randrange(len(options))].value
+        out.append((answers, score(checklist, answers)))
+    return out
+
+
+def generate(count: int, seed: int = 7) -> dict:
+    """Fill the database of the current app context; returns ids to time pages with."""
+    rng = random.Random(seed)
+    started = time.perf_counter()
+    teams = [Team(name=f"Team {i + 1}") for i in range(12)]
+    db.session.add_all(teams)
+    staff = [
+        StaffMember(name=f"Staff {i + 1:03d}", team=teams[i % 12], employee_code=f"B{i:04d}")
+        for i in range(300)
+    ]
+    db.session.add_all(staff)
+    users = [
+        User(
+            email=f"sup{i}@example.com", name=f"Supervisor {i}", role="supervisor", password_hash=""
+        )
+        for i in range(10)
+    ]
+    trainer = User(email="trainer@example.com", name="Trainer", role="trainer", password_hash="")
+    for user in [*users, trainer]:
+        user.set_password(PASSWORD)
+    db.session.add_all([*users, trainer])
+    checklists = list(checklist_store.available().values())
+    versions = {c.id: checklist_store.stored_version(c) for c in checklists}
+    db.session.commit()
+    pools = {c.id: patterns(rng, c, PATTERNS_PER_CHECKLIST) for c in checklists}
+    now = datetime.now().replace(microsecond=0)
+    audit_rows, item_rows, section_rows = [], [], []
+    item_count = 0
+    for audit_id in range(1, count + 1):
+        checklist = rng.choice(checklists)
+        answers, result = rng.choice(pools[checklist.id])
+        observed = now - timedelta(minutes=rng.randrange(365 * 24 * 60))
+        audit_rows.append(
+            {
+                "id": audit_id,
+                "status": "submitted",
+                "staff_member_id": rng.choice(staff).id,
+                "supervisor_id": rng.choice(users).id,
+                "checklist_version_id": versions[checklist.id].id,
+                "checklist_id": checklist.id,
+                "form_token": secrets.token_hex(16),
+                "channel": rng.choice(checklist.channels or ("in_person", "phone")),
+                "observed_at": observed,
+                "customer_type": rng.choices(["first_time", "repeat", "advocate"], [5, 4, 1])[0],
+                "duration_minutes": rng.randint(2, 30),
+                "outcome": rng.choice(["resolved", "resolved", "escalated", "sale", "unresolved"]),
+                "lead_captured": rng.random() < 0.3,
+                "notes": "",
+                "answers": answers,
+                "comments": {},
+                "overall": result.overall,
+                "band": result.band,
+                "passed": result.passed,
+                "critical_failures": list(result.critical_failures),
+                "revision": 0,
+                "created_at": observed,
+                "updated_at": observed,
+                "submitted_at": observed,
+            }
+        )
+        for r in result.items.values():
+            item_rows.append(
+                {
+                    "audit_id": audit_id,
+                    "item_id": r.item_id,
+                    "section_id": r.section_id,
+                    "answer": r.answer,
+                    "status": r.status,
+                    "kind": r.kind,
+                    "critical": r.critical,
+                    "critical_failed": r.critical_failed,
+                    "earned": r.earned,
+                    "possible": r.possible,
+                    "met": r.met,
+                }
+            )
+        for s in result.section_results.values():
+            section_rows.append(
+                {
+                    "audit_id": audit_id,
+                    "section_id": s.section_id,
+                    "percentage": s.percentage,
+                    "weight": s.weight,
+                    "scored_count": s.scored_count,
+                }
+            )
+        if len(audit_rows) >= BATCH or audit_id == count:
+            db.session.execute(insert(Audit), audit_rows)
+            db.session.execute(insert(AuditItem), item_rows)
+            db.session.execute(insert(AuditSection), section_rows)
+            db.session.commit()
+            item_count += len(item_rows)
+            audit_rows, item_rows, section_rows = [], [], []
+    if db.engine.dialect.name == "postgresql":
+        for table in ("audits", "audit_items", "audit_sections"):
+            db.session.execute(
+                text(f"SELECT setval('{table}_id_seq', (SELECT max(id) FROM {table}))")
+            )
+        db.session.execute(text("ANALYZE"))
+    else:
+        db.session.execute(text("ANALYZE"))
+    db.session.commit()
+    seconds = time.perf_counter() - started
+    return {
+        "staff_id": staff[0].id,
+        "team_id": teams[0].id,
+        "items": item_count,
+        "seconds": seconds,
+    }
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def time_pages(app, ids: dict, repeat: int) -> list[tuple[str, float, float, str]]:
+    client = app.test_client()
+    client.post("/login", data={"email": "trainer@example.com", "password": PASSWORD})
+    pages = [
+        ("staff page", f"/staff/{ids['staff_id']}"),
+        ("team page", f"/teams/{ids['team_id']}"),
+        ("/insights", "/insights"),
+    ]
+    rows = []
+    for name, url in pages:
+        response = client.get(url)
+        if response.status_code != 200:
+            rows.append((name, float("nan"), float("nan"), f"HTTP {response.status_code}"))
+            continue
+        times = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            client.get(url)
+            times.append(time.perf_counter() - started)
+        rows.append(
+            (name, statistics.median(times), percentile(times, 0.95), "target p95 < 150 ms")
+        )
+    started = time.perf_counter()
+    response = client.get("/audits/answers.csv")
+    lines = sum(chunk.count(b"\n") for chunk in response.response) - 1
+    seconds = time.perf_counter() - started
+    rows.append(
+        (
+            "answers export",
+            seconds,
+            seconds,
+            f"{lines:,} rows, {lines / seconds:,.0f} rows/s (target ≥ 100,000)",
+        )
+    )
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--audits", type=int, default=100_000)
+    parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--repeat", type=int, default=20)
+    args = parser.parse_args()
+    kinds = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
+    print(f"{'database':<11} {'case':<15} {'median ms':>10} {'p95 ms':>8}   note")
+    for kind in kinds:
+        url = fresh_database(kind)
+        app = create_app(
+            {
+                "DATABASE_URL": url,
+                "WTF_CSRF_ENABLED": False,
+                "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+            }
+        )
+        with app.app_context():
+            upgrade_schema()
+            ids = generate(args.audits)
+            print(
+                f"{kind:<11} {'generate':<15} {ids['seconds'] * 1000:>10.0f} {'':>8}   "
+                f"{args.audits:,} audits, {ids['items']:,} item rows"
+            )
+            for name, median, p95, note in time_pages(app, ids, args.repeat):
+                print(f"{kind:<11} {name:<15} {median * 1000:>10.1f} {p95 * 1000:>8.1f}   {note}")
+            db.engine.dispose()
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
