@@ -14,7 +14,10 @@ from auditapp.models import CoachingAction
 from auditapp.services import coaching
 from auditapp.services.checklists import available
 
-LATER = datetime.now() + timedelta(minutes=1)  # observed after the action was recorded
+
+def later(minutes: int = 1) -> datetime:
+    """A time after the action was just recorded (computed when called, not at import)."""
+    return datetime.now() + timedelta(minutes=minutes)
 
 
 @pytest.fixture
@@ -105,7 +108,7 @@ def test_later_audit_meeting_the_items_closes_the_action(
     app, make_user, make_audit, staff, first_audit
 ):
     action = record(make_user("trainer"), staff, items=("thanked",), audit=first_audit)
-    closer = make_audit(staff=staff, observed_at=LATER)
+    closer = make_audit(staff=staff, observed_at=later())
     db.session.refresh(action)
     assert action.closed_at is not None
     assert action.closed_by_audit_id == closer.id
@@ -114,8 +117,8 @@ def test_later_audit_meeting_the_items_closes_the_action(
 @pytest.mark.parametrize(
     "answers, observed_at, why",
     [
-        ({**GOOD_ANSWERS, "thanked": "no"}, LATER, "the item was missed again"),
-        ({**GOOD_ANSWERS, "thanked": "na"}, LATER, "N/A proves nothing"),
+        ({**GOOD_ANSWERS, "thanked": "no"}, None, "the item was missed again"),
+        ({**GOOD_ANSWERS, "thanked": "na"}, None, "N/A proves nothing"),
         (GOOD_ANSWERS, datetime(2026, 1, 1, 9, 0), "observed before the action"),
     ],
 )
@@ -123,7 +126,7 @@ def test_actions_stay_open_when_not_met(
     app, make_user, make_audit, staff, answers, observed_at, why
 ):
     action = record(make_user("trainer"), staff)
-    make_audit(staff=staff, answers=answers, observed_at=observed_at)
+    make_audit(staff=staff, answers=answers, observed_at=observed_at or later())
     db.session.refresh(action)
     assert action.closed_at is None, why
 
@@ -132,8 +135,8 @@ def test_other_people_drafts_and_checklists_do_not_close_it(
     app, make_user, make_audit, make_staff, staff
 ):
     action = record(make_user("trainer"), staff)
-    make_audit(staff=make_staff("Ben Carter"), observed_at=LATER)
-    make_audit(staff=staff, observed_at=LATER, submit=False)
+    make_audit(staff=make_staff("Ben Carter"), observed_at=later())
+    make_audit(staff=staff, observed_at=later(), submit=False)
     db.session.refresh(action)
     assert action.closed_at is None
 
@@ -143,10 +146,10 @@ def test_a_section_action_closes_when_every_scored_item_of_it_is_met(
 ):
     trainer = make_user("trainer")
     action = record(trainer, staff, items=(), section="closing")
-    make_audit(staff=staff, answers={**GOOD_ANSWERS, "argued": "yes"}, observed_at=LATER)
+    make_audit(staff=staff, answers={**GOOD_ANSWERS, "argued": "yes"}, observed_at=later())
     db.session.refresh(action)
     assert action.closed_at is None  # a don't was observed in that section
-    make_audit(staff=staff, observed_at=LATER + timedelta(minutes=1))
+    make_audit(staff=staff, observed_at=later(2))
     db.session.refresh(action)
     assert action.closed_at is not None
 
@@ -155,18 +158,20 @@ def test_amending_an_audit_can_close_an_action(app, make_user, make_audit, staff
     from auditapp.services import audits as audit_service
 
     action = record(make_user("trainer"), staff)
-    later = make_audit(staff=staff, answers={**GOOD_ANSWERS, "thanked": "no"}, observed_at=LATER)
+    amended = make_audit(
+        staff=staff, answers={**GOOD_ANSWERS, "thanked": "no"}, observed_at=later()
+    )
     db.session.refresh(action)
     assert action.closed_at is None
     audit_service.amend(
-        later,
-        user=later.supervisor,
-        interaction=audit_service.Interaction.of(later),
+        amended,
+        user=amended.supervisor,
+        interaction=audit_service.Interaction.of(amended),
         entry=audit_service.Answers.clean(GOOD_ANSWERS, {}),
         reason="Misheard the thanks",
     )
     db.session.refresh(action)
-    assert action.closed_by_audit_id == later.id
+    assert action.closed_by_audit_id == amended.id
 
 
 def test_overdue_actions_are_marked(client, login_as, make_user, staff):
