@@ -75,7 +75,7 @@ def test_report_audits_filters(cli, three_audits, tmp_path):
         (["--team", "Nowhere"], "no team named 'Nowhere'"),
         (["--checklist", "nope"], "no submitted audits match these filters"),
         (["--from", "2026-11-05", "--to", "2026-11-01"], "--to is before --from"),
-        (["--from", "05/11/2026"], "Invalid value for '--from'"),
+        (["--from", "05/11/2026"], "--from '05/11/2026' is not a date; write it as YYYY-MM-DD"),
     ],
 )
 def test_report_audits_bad_input(cli, three_audits, tmp_path, args, message):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -13,8 +12,7 @@ import click
 from sqlalchemy import select
 
 from .app import app_context
-
-_DATE = click.DateTime(formats=["%Y-%m-%d"])
+from .filters import build_filters, fail, filter_options, write_atomically
 
 
 @click.group()
@@ -23,53 +21,30 @@ def report() -> None:
 
 
 @report.command("audits")
-@click.option("--staff", help="Staff member's name or employee code.")
-@click.option("--team", help="Team name.")
-@click.option("--checklist", "checklist_id", help="Checklist id.")
-@click.option("--from", "date_from", type=_DATE, help="First day, YYYY-MM-DD.")
-@click.option("--to", "date_to", type=_DATE, help="Last day, YYYY-MM-DD.")
+@filter_options
 @click.option(
     "--jobs", type=click.IntRange(1, 64), default=None, help="Processes (default: cores)."
 )
 @click.option("--fresh", is_flag=True, help="Render every audit anew instead of using the cache.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
-def report_audits(staff, team, checklist_id, date_from, date_to, jobs, fresh, output) -> None:
+def report_audits(output: Path, jobs: int | None, fresh: bool, **options) -> None:
     """Print any number of submitted audits into one PDF, a cover page first."""
     from auditapp.extensions import db
-    from auditapp.services import people, reports
-    from auditapp.services.audit_queries import AuditFilters, audits_query
+    from auditapp.services import reports
+    from auditapp.services.audit_queries import audits_query
 
     started = time.perf_counter()
     jobs = jobs or os.cpu_count() or 1
     with app_context():
-        filters, described = AuditFilters(), []
-        if staff:
-            member = people.find_staff(staff) or _fail(f"no staff member named or coded {staff!r}")
-            filters, described = AuditFilters(staff_id=member.id), [f"Staff member: {member.name}"]
-        if team:
-            found = people.team_named(team) or _fail(f"no team named {team!r}")
-            filters = _with(filters, team_id=found.id)
-            described.append(f"Team: {found.name}")
-        if checklist_id:
-            filters = _with(filters, checklist_id=checklist_id)
-            described.append(f"Checklist: {checklist_id}")
-        if date_from:
-            filters = _with(filters, date_from=date_from.date())
-            described.append(f"from {date_from:%d %b %Y}")
-        if date_to:
-            filters = _with(filters, date_to=date_to.date())
-            described.append(f"to {date_to:%d %b %Y}")
-        if date_from and date_to and date_to < date_from:
-            _fail("--to is before --from")
+        filters, described = build_filters(**options)
         audits = db.session.execute(audits_query(None, filters)).unique().scalars().all()
         if not audits:
-            _fail("no submitted audits match these filters; nothing was written")
+            fail("no submitted audits match these filters; nothing was written")
         ids = [a.id for a in audits]
         db.session.remove()
         db.engine.dispose()  # the worker processes open their own connections
         # The cover is one more piece of work for the pool, not a wait before it starts.
-        parts = _render_all([("cover", ids, "; ".join(described)), *ids], jobs, fresh)
-        _write(output, reports.merge(parts))
+        parts = _render_all([("cover", ids, described), *ids], jobs, fresh)
+        write_atomically(output, [reports.merge(parts)])
     seconds = time.perf_counter() - started
     click.echo(f"Wrote {len(ids)} audits to {output} in {seconds:.1f} s ({jobs} processes).")
 
@@ -85,29 +60,9 @@ def report_blank(checklist_id: str, output: Path) -> None:
         checklist = checklists.available().get(checklist_id)
         if checklist is None:
             known = ", ".join(checklists.available()) or "none"
-            _fail(f"no valid checklist {checklist_id!r}; checklists: {known}")
-        _write(output, reports.blank_pdf(checklist))
+            fail(f"no valid checklist {checklist_id!r}; checklists: {known}")
+        write_atomically(output, [reports.blank_pdf(checklist)])
     click.echo(f"Wrote the blank {checklist_id} checklist to {output}.")
-
-
-def _with(filters, **changes):
-    from dataclasses import replace
-
-    return replace(filters, **changes)
-
-
-def _fail(message: str):
-    raise click.ClickException(message)
-
-
-def _write(path: Path, data: bytes) -> None:
-    try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".", suffix=".part")
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise click.ClickException(f"cannot write {path}: {exc.strerror}") from None
 
 
 def _render_all(ids: list[int], jobs: int, fresh: bool) -> list[bytes]:
