@@ -20,7 +20,7 @@ from auditapp.services import insights_interactions as ii
 from auditapp.services import insights_quality as iq
 
 from .access import READERS, roles_required
-from .reports import _pdf
+from .reports import pdf_response
 
 bp = Blueprint("insights", __name__)
 
@@ -119,4 +119,4 @@ def team_report(team_id: int):
         return render_template("insights/index.html", form=form, team=team, data=None), 400
     data = _context(_filters(form, team.id))
     html = reports._render("pdf/team_report.html", team=team, data=data, form=form)
-    return _pdf(render_pdf(html), f"team-{team.id}-insights.pdf")
+    return pdf_response(render_pdf(html), f"team-{team.id}-insights.pdf")

@@ -16,7 +16,8 @@ from .access import EVERYONE, READERS, roles_required
 bp = Blueprint("reports", __name__)
 
 
-def _pdf(data: bytes, filename: str) -> Response:
+def pdf_response(data: bytes, filename: str) -> Response:
+    """A PDF download: shown in the browser, never stored by shared caches."""
     return Response(
         data,
         mimetype="application/pdf",
@@ -34,7 +35,7 @@ def audit_pdf(audit_id: int):
     audit = reports.load_audit(audit_id) or abort(404)
     if not audit_queries.can_view(current_user, audit):
         abort(403)
-    return _pdf(reports.audit_pdf(audit), f"audit-{audit.id}.pdf")
+    return pdf_response(reports.audit_pdf(audit), f"audit-{audit.id}.pdf")
 
 
 @bp.route("/audits/print")
@@ -58,7 +59,7 @@ def print_audits():
             detail=None,
         ), 400
     audits = db.session.execute(query).unique().scalars().all()
-    return _pdf(reports.batch_pdf(audits, af.describe_filters(form)), "audits.pdf")
+    return pdf_response(reports.batch_pdf(audits, af.describe_filters(form)), "audits.pdf")
 
 
 @bp.route("/checklists/<checklist_id>.pdf")
@@ -67,4 +68,4 @@ def blank_checklist(checklist_id: str):
     """The blank paper version of a checklist, to audit on paper and type in later."""
     checklist = checklists.available().get(checklist_id) or abort(404)
     current_app.logger.info("blank checklist %s printed by %s", checklist.id, current_user.id)
-    return _pdf(reports.blank_pdf(checklist), f"{checklist.id}-blank.pdf")
+    return pdf_response(reports.blank_pdf(checklist), f"{checklist.id}-blank.pdf")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
@@ -17,6 +17,7 @@ from auditapp.services.progress_report import progress_pdf
 
 from .access import EVERYONE, READERS, STAFF_MANAGERS, roles_required
 from .progress_forms import ProgressFilterForm
+from .reports import pdf_response
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -120,14 +121,7 @@ def report_pdf(staff_id: int):
     if request.args and not form.validate():
         return render_template("staff/show.html", staff=staff, form=form, report=None), 400
     pdf = progress_pdf(progress.staff_progress(staff, form.period()))
-    return Response(
-        pdf,
-        mimetype="application/pdf",
-        headers={
-            "Content-Disposition": f'inline; filename="progress-{staff.id}.pdf"',
-            "Cache-Control": "private, no-store",
-        },
-    )
+    return pdf_response(pdf, f"progress-{staff.id}.pdf")
 
 
 @bp.route("/<int:staff_id>/edit", methods=["GET", "POST"])
