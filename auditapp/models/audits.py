@@ -34,6 +34,7 @@ class Audit(db.Model):
     __table_args__ = (
         Index("ix_audits_status_observed", "status", "observed_at"),
         Index("ix_audits_staff_checklist", "staff_member_id", "checklist_id", "observed_at"),
+        Index("ix_audits_staff_status_observed", "staff_member_id", "status", "observed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -84,7 +85,11 @@ class AuditItem(db.Model):
     """One item's result in a submitted audit, so that SQL can count misses per item."""
 
     __tablename__ = "audit_items"
-    __table_args__ = (UniqueConstraint("audit_id", "item_id"),)
+    __table_args__ = (
+        UniqueConstraint("audit_id", "item_id"),
+        # Covers the per-item counts of the insight pages: no lookups into the table itself.
+        Index("ix_audit_items_audit_status_met", "audit_id", "status", "met", "item_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     audit_id: Mapped[int] = mapped_column(ForeignKey("audits.id", ondelete="CASCADE"), index=True)
