@@ -102,3 +102,18 @@ def version_conflicts() -> list[tuple[str, int, int]]:
         if clash and not any(f[0] == checklist.id and f[1] == checklist.version for f in found):
             found.append((checklist.id, checklist.version, clash + 1))
     return sorted(found)
+
+
+def newest_versions(checklist_ids: set[str]) -> dict[str, ChecklistVersion]:
+    """The newest stored version of each checklist, for titles and item wording."""
+    if not checklist_ids:
+        return {}
+    newest = (
+        select(func.max(ChecklistVersion.id))
+        .where(ChecklistVersion.checklist_id.in_(checklist_ids))
+        .group_by(ChecklistVersion.checklist_id)
+    )
+    versions = db.session.execute(
+        select(ChecklistVersion).where(ChecklistVersion.id.in_(newest))
+    ).scalars()
+    return {v.checklist_id: v for v in versions}

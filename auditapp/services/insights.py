@@ -17,12 +17,13 @@ from auditapp.models import (
     Audit,
     AuditItem,
     AuditSection,
-    ChecklistVersion,
     StaffMember,
     Team,
     User,
 )
 from auditapp.stats import enough_to_judge
+
+from .checklists import newest_versions
 
 DEFAULT_PERIOD_DAYS = 90
 DEFAULT_NOT_SEEN_DAYS = 30
@@ -65,21 +66,6 @@ def audit_conditions(f: InsightFilters, *, checklist: bool = True) -> list:
 
 def audit_count(f: InsightFilters) -> int:
     return db.session.scalar(select(func.count(Audit.id)).where(*audit_conditions(f))) or 0
-
-
-def newest_versions(checklist_ids: set[str]) -> dict[str, ChecklistVersion]:
-    """The newest stored version of each checklist, for titles and item wording."""
-    if not checklist_ids:
-        return {}
-    newest = (
-        select(func.max(ChecklistVersion.id))
-        .where(ChecklistVersion.checklist_id.in_(checklist_ids))
-        .group_by(ChecklistVersion.checklist_id)
-    )
-    versions = db.session.execute(
-        select(ChecklistVersion).where(ChecklistVersion.id.in_(newest))
-    ).scalars()
-    return {v.checklist_id: v for v in versions}
 
 
 def item_texts(checklist_ids: set[str]) -> dict[tuple[str, str], str]:

@@ -14,7 +14,9 @@ from sqlalchemy import Integer, case, func, select
 from auditapp import stats
 from auditapp.charts import score_chart
 from auditapp.extensions import db
-from auditapp.models import Audit, AuditItem, AuditSection, ChecklistVersion, StaffMember
+from auditapp.models import Audit, AuditItem, AuditSection, StaffMember
+
+from .checklists import newest_versions
 
 CHART_POINTS = 100  # the newest audits drawn per chart
 MISSED_PER_CHECKLIST = 5
@@ -218,19 +220,7 @@ def _summaries(where: list[Any]) -> list[Any]:
 
 def _newest_versions(checklist_ids: list[str]) -> dict[str, dict[str, Any]]:
     """Titles, pass marks, section titles and item texts from the newest stored version."""
-    if not checklist_ids:
-        return {}
-    newest = (
-        select(func.max(ChecklistVersion.id))
-        .where(ChecklistVersion.checklist_id.in_(checklist_ids))
-        .group_by(ChecklistVersion.checklist_id)
-    )
-    rows = db.session.execute(
-        select(ChecklistVersion.checklist_id, ChecklistVersion.content).where(
-            ChecklistVersion.id.in_(newest)
-        )
-    ).all()
-    return {checklist_id: content for checklist_id, content in rows}
+    return {cid: v.content for cid, v in newest_versions(set(checklist_ids)).items()}
 
 
 def _section_means(

@@ -76,14 +76,19 @@ def new():
 @roles_required(*EVERYONE)
 def show(audit_id: int):
     """The audit: score, band, pass/fail, critical failures, sections, items, history."""
-    audit = _visible_audit(audit_id)
+    return render_audit_page(_visible_audit(audit_id))
+
+
+def render_audit_page(audit: Audit, status: int = 200, **forms):
+    """The audit's page; `forms` replace the blank response forms after a bad post."""
     return render_template(
         "audits/show.html",
         audit=audit,
         view=result_view(audit),
         can_edit=audit_queries.can_edit_draft(current_user, audit),
         can_amend=audit_queries.can_amend(current_user, audit),
-    )
+        **forms,
+    ), status
 
 
 @bp.route("/<int:audit_id>/edit", methods=["GET", "POST"])

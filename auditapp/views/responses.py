@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
@@ -10,9 +10,9 @@ from auditapp.extensions import db
 from auditapp.forms import AcknowledgeForm, DisputeForm, RejectDisputeForm
 from auditapp.models import Audit
 from auditapp.services import audit_queries, responses
-from auditapp.services.results import result_view
 
 from .access import roles_required
+from .audits import render_audit_page
 
 bp = Blueprint("responses", __name__, url_prefix="/audits")
 
@@ -100,14 +100,7 @@ def _saved(form: FlaskForm, step) -> bool:
 
 def _show_again(audit: Audit, **forms):
     # The audit page again, with the posted form and its errors in place of a blank one.
-    return render_template(
-        "audits/show.html",
-        audit=audit,
-        view=result_view(audit),
-        can_edit=audit_queries.can_edit_draft(current_user, audit),
-        can_amend=audit_queries.can_amend(current_user, audit),
-        **forms,
-    ), 400
+    return render_audit_page(audit, 400, **forms)
 
 
 def _visible_audit(audit_id: int) -> Audit:
