@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from auditapp.extensions import db
@@ -106,3 +106,19 @@ def drafts_of(user: User) -> list[Audit]:
             .limit(20)
         ).scalars()
     )
+
+
+def recent_submitted(user: User, limit: int = 8) -> list[Audit]:
+    """The newest submitted audits the user may see."""
+    query = audits_query(user, AuditFilters(status="submitted")).limit(limit)
+    return list(db.session.execute(query).scalars())
+
+
+def headline_counts() -> dict[str, int]:
+    """Active staff members and submitted audits, for the start page."""
+    return {
+        "staff": db.session.scalar(select(func.count(StaffMember.id)).where(StaffMember.active)),
+        "audits": db.session.scalar(
+            select(func.count(Audit.id)).where(Audit.status == "submitted")
+        ),
+    }

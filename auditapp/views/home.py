@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
 
-from auditapp.extensions import db
-from auditapp.models import Audit, StaffMember
 from auditapp.services import audit_queries, checklists
 from auditapp.services.responses import open_disputes
 
@@ -22,22 +19,8 @@ def index():
     """Start page: drafts and recent audits for supervisors, own audits for staff."""
     if current_user.role == "staff":
         return redirect(url_for("audits.index"))
-    recent = (
-        db.session.execute(
-            audit_queries.audits_query(
-                current_user, audit_queries.AuditFilters(status="submitted")
-            ).limit(8)
-        )
-        .scalars()
-        .all()
-    )
-    counts = {
-        "staff": db.session.scalar(select(func.count(StaffMember.id)).where(StaffMember.active)),
-        "audits": db.session.scalar(
-            select(func.count(Audit.id)).where(Audit.status == "submitted")
-        ),
-        "checklists": len(checklists.available()),
-    }
+    recent = audit_queries.recent_submitted(current_user)
+    counts = {**audit_queries.headline_counts(), "checklists": len(checklists.available())}
     drafts = audit_queries.drafts_of(current_user) if current_user.role == "supervisor" else []
     disputes = open_disputes() if current_user.role == "supervisor" else []
     return render_template(
