@@ -75,7 +75,7 @@ def test_most_missed_and_critical_failures(front_desk, make_staff, make_audit, s
     cara = make_staff("Cara", team="Front desk")
     make_audit(staff=cara, supervisor=sup, answers=NO_GREETING, observed_at=RECENT)
     f = ins.InsightFilters()
-    missed = ins.most_missed_items(f)
+    missed = iq.most_missed(iq.item_analysis(f))
     assert (missed[0].item_id, missed[0].missed, missed[0].scored) == ("thanked", 3, 8)
     assert missed[0].text == "Thanked the customer"
     failures = ins.critical_failures(f)

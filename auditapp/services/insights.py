@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 
 from auditapp.extensions import db
 from auditapp.models import (
@@ -150,22 +150,6 @@ class MissedItem:
     @property
     def rate(self) -> float:
         return 100 * self.missed / self.scored if self.scored else 0.0
-
-
-def most_missed_items(f: InsightFilters, limit: int = 10) -> list[MissedItem]:
-    """Items most often not met across the slice, by number of misses."""
-    missed = func.sum(case((AuditItem.met.is_(False), 1), else_=0))
-    rows = db.session.execute(
-        select(Audit.checklist_id, AuditItem.item_id, missed, func.count(AuditItem.id))
-        .join(Audit, Audit.id == AuditItem.audit_id)
-        .where(*audit_conditions(f), AuditItem.status == "scored")
-        .group_by(Audit.checklist_id, AuditItem.item_id)
-        .having(missed > 0)
-        .order_by(missed.desc(), Audit.checklist_id, AuditItem.item_id)
-        .limit(limit)
-    ).all()
-    texts = item_texts({r[0] for r in rows})
-    return [MissedItem(c, i, texts.get((c, i), i), int(m), int(n)) for c, i, m, n in rows]
 
 
 @dataclass(frozen=True)

@@ -70,16 +70,17 @@ def _filters(form: InsightFilterForm, team_id: int | None) -> ins.InsightFilters
 
 def _context(f: ins.InsightFilters) -> dict:
     """Every section of the page, as plain data."""
+    items = iq.item_analysis(f)
     return {
         "filters": f,
         "period": f.period(),
         "audit_count": ins.audit_count(f),
         "heat": ins.heat_map(f),
-        "missed": ins.most_missed_items(f),
+        "missed": iq.most_missed(items),
         "failures": ins.critical_failures(f),
         "coverage": ins.coverage(f),
         "raters": iq.rater_consistency(f),
-        "items": iq.item_analysis(f),
+        "items": items,
         "by_channel": ii.by_channel(f),
         "by_customer": ii.by_customer_type(f),
         "bands": ii.resolution_by_score_band(f),
