@@ -17,6 +17,7 @@ from auditapp.extensions import db
 from auditapp.models import Audit, AuditItem, AuditSection, StaffMember
 
 from .checklists import newest_versions
+from .insights import MissedItem
 
 CHART_POINTS = 100  # the newest audits drawn per chart
 MISSED_PER_CHECKLIST = 5
@@ -53,18 +54,6 @@ class Period:
         if self.end:
             return f"up to {self.end:%d %b %Y}"
         return "all dates"
-
-
-@dataclass(frozen=True)
-class MissedItem:
-    item_id: str
-    text: str
-    missed: int
-    scored: int
-
-    @property
-    def rate(self) -> float:
-        return 100 * self.missed / self.scored if self.scored else 0.0
 
 
 @dataclass(frozen=True)
@@ -183,7 +172,7 @@ def staff_progress(staff: StaffMember, period: Period = Period()) -> StaffProgre
                     _points(person, row.checklist_id), pass_mark, f"{staff.name} — {title}"
                 ),
                 sections=_compare(content, row.checklist_id, own_sections, team_sections),
-                missed=_missed_items(content, missed.get(row.checklist_id, [])),
+                missed=_missed_items(row.checklist_id, content, missed.get(row.checklist_id, [])),
             )
         )
     return StaffProgress(
@@ -278,10 +267,12 @@ def _most_missed(where: list[Any]) -> dict[str, list[tuple[str, int, int]]]:
     return out
 
 
-def _missed_items(content: dict[str, Any], rows: list[tuple[str, int, int]]) -> list[MissedItem]:
+def _missed_items(
+    checklist_id: str, content: dict[str, Any], rows: list[tuple[str, int, int]]
+) -> list[MissedItem]:
     texts = {item["id"]: item["text"] for s in content.get("sections", []) for item in s["items"]}
     return [
-        MissedItem(item_id, texts.get(item_id, item_id), missed, scored)
+        MissedItem(checklist_id, item_id, texts.get(item_id, item_id), missed, scored)
         for item_id, missed, scored in rows[:MISSED_PER_CHECKLIST]
     ]
 
