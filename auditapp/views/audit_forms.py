@@ -161,6 +161,30 @@ def checklist_changed(form: FlaskForm, checklist: Checklist, staff: StaffMember)
     return render_form(form, checklist, staff, status=409)
 
 
+NOT_SAVED = (
+    "Your audit could not be saved: the database cannot be written to just now. "
+    "Your answers are still in the form; try again in a moment."
+)
+
+
+def not_saved(
+    form: FlaskForm,
+    checklist: Checklist,
+    staff: StaffMember | None = None,
+    *,
+    audit: Audit | None = None,
+    amending: bool = False,
+):
+    """The database refused the write: the same form back, every answer as typed, and why.
+
+    The form keeps its token, so sending it again later stores the audit once.
+    """
+    db.session.rollback()  # first: until then the session refuses even to read the staff member
+    form.form_errors.append(NOT_SAVED)
+    staff = staff or audit.staff_member
+    return render_form(form, checklist, staff, audit=audit, amending=amending, status=503)
+
+
 def render_form(
     form: FlaskForm,
     checklist: Checklist,

@@ -14,6 +14,7 @@ from auditapp.services.results import result_view
 
 from . import audit_forms as af
 from .access import EVERYONE, roles_required
+from .errors import UNAVAILABLE
 
 bp = Blueprint("audits", __name__, url_prefix="/audits")
 
@@ -69,6 +70,8 @@ def new():
     except audit_service.AuditError as exc:
         af.show_errors(form, exc)
         return af.render_form(form, checklist, staff, status=400)
+    except UNAVAILABLE:
+        return af.not_saved(form, checklist, staff)
     return af.after_save(audit, created)
 
 
@@ -120,6 +123,8 @@ def edit(audit_id: int):
         db.session.rollback()
         af.show_errors(form, exc)
         return af.render_form(form, checklist, audit.staff_member, audit=audit, status=400)
+    except UNAVAILABLE:
+        return af.not_saved(form, checklist, audit=audit)
     return af.after_save(audit, created=True)
 
 
@@ -154,6 +159,8 @@ def amend(audit_id: int):
         return af.render_form(
             form, checklist, audit.staff_member, audit=audit, amending=True, status=400
         )
+    except UNAVAILABLE:
+        return af.not_saved(form, checklist, audit=audit, amending=True)
     flash(f"Audit #{audit.id} amended: revision {audit.revision}.", "success")
     return redirect(url_for("audits.show", audit_id=audit.id))
 

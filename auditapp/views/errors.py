@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InternalError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from auditapp.extensions import db
@@ -24,7 +27,18 @@ MESSAGES = {
         "Something went wrong on our side",
         "Nothing was saved half-way. Please try again; if it keeps happening, tell your admin.",
     ),
+    503: (
+        "The database cannot be used just now",
+        "Nothing was saved half-way. Please try again in a moment; if it keeps happening, "
+        "tell your admin.",
+    ),
 }
+
+# What the database raises when it cannot take a write just now, rather than for a bug:
+# SQLite read-only or full ("attempt to write a readonly database", "database or disk is
+# full", "database is locked"), PostgreSQL down, disk full (OperationalError) or in
+# read-only mode (ReadOnlySqlTransaction, an InternalError).
+UNAVAILABLE = (OperationalError, InternalError)
 
 
 def _page(status: int, detail: str | None = None):
@@ -48,6 +62,19 @@ def register(app: Flask) -> None:
         code = error.code or 500
         detail = error.description if code == 400 else None
         return _page(code, detail)
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InternalError)
+    def _unavailable(error: Exception):
+        app.logger.error("Database unavailable: %s", str(error).strip().splitlines()[0])
+        try:
+            db.session.rollback()
+            return _page(503)
+        except Exception:  # the page itself needs the database (the user, say): plain text
+            with suppress(Exception):
+                db.session.rollback()
+            title, advice = MESSAGES[503]
+            return f"{title}. {advice}", 503, {"Content-Type": "text/plain; charset=utf-8"}
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
