@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 import sqlite3
+import time
 from importlib import import_module
 from pathlib import Path
 from typing import Any
@@ -63,11 +64,19 @@ def register_config(app: Flask, test_config: dict[str, Any] | None) -> None:
 def _instance_secret_key(instance: Path) -> str:
     # No fixed default: each installation gets its own key, kept out of the repository.
     path = instance / "secret_key"
-    if not path.exists():
+    try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass  # made earlier, or by a second process starting at the same moment
+    else:
         with os.fdopen(fd, "w") as out:
             out.write(secrets.token_hex(32))
-    return path.read_text().strip()
+    for _ in range(50):  # the other process may not have written it yet
+        key = path.read_text().strip()
+        if key:
+            return key
+        time.sleep(0.02)
+    raise RuntimeError(f"{path} is empty: delete it and start again")
 
 
 @event.listens_for(Engine, "connect")
@@ -84,8 +93,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def register_extensions(app: Flask) -> None:
     from auditapp.extensions import bootstrap, csrf, db, login_manager, migrate
+    from auditapp.services.rollups import keep_totals
 
     db.init_app(app)
+    keep_totals(db.session)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     csrf.init_app(app)
     bootstrap.init_app(app)

@@ -9,6 +9,7 @@ from .audits import (
     CoachingAction,
 )
 from .people import ROLES, StaffMember, Team, User
+from .rollups import ItemDayTotal
 
 __all__ = [
     "ROLES",
@@ -18,6 +19,7 @@ __all__ = [
     "AuditSection",
     "ChecklistVersion",
     "CoachingAction",
+    "ItemDayTotal",
     "StaffMember",
     "Team",
     "User",

@@ -41,58 +41,98 @@ class Breakdown:
         return enough_to_judge(self.n)
 
 
-def _breakdown(f: InsightFilters, column) -> list[Breakdown]:
-    # Grouped on the bare column (NULL is a group of its own) rather than on a COALESCE:
-    # PostgreSQL would see the bound default in SELECT and GROUP BY as two expressions.
+@dataclass(frozen=True)
+class _Cell:
+    """One group of the period's audits: a channel, customer type, outcome, score band and
+    month, with the sums the tables below are made of."""
+
+    channel: str | None
+    customer_type: str | None
+    outcome: str | None
+    band: int | None
+    month: str
+    n: int
+    duration_sum: float
+    duration_n: int
+    value_sum: float
+    value_n: int
+    leads: int
+
+
+def _cube(f: InsightFilters) -> list[_Cell]:
+    """One GROUP BY over the period's audits (read from the covering index alone); every
+    interaction table is a margin of it, so the audits are scanned once, not six times."""
+    band = case(
+        (Audit.overall.is_(None), literal_column("NULL")),
+        (Audit.overall < literal_column("60"), literal_column("0")),
+        (Audit.overall < literal_column("80"), literal_column("1")),
+        else_=literal_column("2"),
+    )
+    month = _month(Audit.observed_at)
+    keys = (Audit.channel, Audit.customer_type, Audit.outcome, band, month)
     rows = db.session.execute(
         select(
-            column,
+            *keys,
             func.count(Audit.id),
-            func.avg(Audit.duration_minutes),
+            func.sum(Audit.duration_minutes),
             func.count(Audit.duration_minutes),
             func.sum(Audit.monetary_value),
-            func.avg(Audit.monetary_value),
             func.count(Audit.monetary_value),
             func.sum(case((Audit.lead_captured.is_(True), 1), else_=0)).cast(Integer),
         )
         .where(*audit_conditions(f))
-        .group_by(column)
-        .order_by(func.count(Audit.id).desc(), column)
+        .group_by(*keys)
     ).all()
-    out = {
-        r[0]: Breakdown(
-            r[0] or NOT_RECORDED,
-            r[1],
-            _float(r[2]),
-            r[3],
-            _float(r[4]),
-            _float(r[5]),
-            r[6],
-            r[7] or 0,
+    return [
+        _Cell(
+            ch,
+            ct,
+            out,
+            None if b is None else int(b),
+            m,
+            n,
+            _float(ds) or 0.0,
+            dn,
+            _float(vs) or 0.0,
+            vn,
+            leads or 0,
         )
-        for r in rows
-    }
-    for k, outcome, n in db.session.execute(
-        select(column, Audit.outcome, func.count(Audit.id))
-        .where(*audit_conditions(f))
-        .group_by(column, Audit.outcome)
-    ):
-        out[k].outcomes[outcome or NOT_RECORDED] = n
-    return list(out.values())
+        for ch, ct, out, b, m, n, ds, dn, vs, vn, leads in rows
+    ]
+
+
+def _breakdown(cells: list[_Cell], key: str) -> list[Breakdown]:
+    groups: dict[str | None, list[_Cell]] = {}
+    for cell in cells:
+        groups.setdefault(getattr(cell, key), []).append(cell)
+    out = []
+    for value, group in groups.items():
+        duration_n = sum(c.duration_n for c in group)
+        value_n = sum(c.value_n for c in group)
+        value_sum = sum(c.value_sum for c in group)
+        outcomes: dict[str, int] = {}
+        for c in group:
+            name = c.outcome or NOT_RECORDED
+            outcomes[name] = outcomes.get(name, 0) + c.n
+        out.append(
+            Breakdown(
+                value or NOT_RECORDED,
+                sum(c.n for c in group),
+                sum(c.duration_sum for c in group) / duration_n if duration_n else None,
+                duration_n,
+                value_sum if value_n else None,
+                value_sum / value_n if value_n else None,
+                value_n,
+                sum(c.leads for c in group),
+                outcomes,
+            )
+        )
+    out.sort(key=lambda b: (-b.n, b.key == NOT_RECORDED, b.key))
+    return out
 
 
 def _float(value) -> float | None:
     return None if value is None else float(value)  # SUM of a Numeric comes back a Decimal
-
-
-def by_channel(f: InsightFilters) -> list[Breakdown]:
-    """Per channel: interactions, mean duration, outcomes, money and leads."""
-    return _breakdown(f, Audit.channel)
-
-
-def by_customer_type(f: InsightFilters) -> list[Breakdown]:
-    """Per customer type (first-time, repeat, advocate): the same figures."""
-    return _breakdown(f, Audit.customer_type)
 
 
 @dataclass(frozen=True)
@@ -114,25 +154,13 @@ class BandResolution:
         return enough_to_judge(self.n)
 
 
-def resolution_by_score_band(f: InsightFilters) -> list[BandResolution]:
-    """Share of interactions resolved in each audit-score band."""
-    # Literal SQL (constants, not input) so that SELECT and GROUP BY are the same expression.
-    band = case(
-        (Audit.overall < literal_column("60"), literal_column("0")),
-        (Audit.overall < literal_column("80"), literal_column("1")),
-        else_=literal_column("2"),
-    )
-    rows = db.session.execute(
-        select(
-            band,
-            func.count(Audit.id),
-            func.sum(case((Audit.outcome == "resolved", 1), else_=0)).cast(Integer),
-        )
-        .where(*audit_conditions(f), Audit.overall.is_not(None), Audit.outcome.is_not(None))
-        .group_by(band)
-    ).all()
-    found = {int(b): (n, r or 0) for b, n, r in rows}
-    return [BandResolution(name, *found.get(i, (0, 0))) for i, name in enumerate(SCORE_BANDS)]
+def _resolution_by_band(cells: list[_Cell]) -> list[BandResolution]:
+    found = [[0, 0] for _ in SCORE_BANDS]
+    for c in cells:
+        if c.band is not None and c.outcome is not None:
+            found[c.band][0] += c.n
+            found[c.band][1] += c.n if c.outcome == "resolved" else 0
+    return [BandResolution(name, n, r) for name, (n, r) in zip(SCORE_BANDS, found, strict=True)]
 
 
 STRONG_ADVOCATES = 25.0  # percent of customers at Level 3
@@ -183,18 +211,51 @@ def _month(column):
     return func.to_char(column, literal_column("'YYYY-MM'"))  # see resolution_by_score_band
 
 
-def relationship_profile(f: InsightFilters) -> Profile:
-    """Customer-type mix per month and over the whole period."""
-    month = _month(Audit.observed_at)
-    rows = db.session.execute(
-        select(month, Audit.customer_type, func.count(Audit.id))
-        .where(*audit_conditions(f), Audit.customer_type.in_(LEVELS))
-        .group_by(month, Audit.customer_type)
-        .order_by(month)
-    ).all()
+def _profile(cells: list[_Cell]) -> Profile:
     months: dict[str, ProfileRow] = {}
     overall = ProfileRow("Whole period", {})
-    for m, level, n in rows:
-        months.setdefault(m, ProfileRow(m, {})).counts[level] = n
-        overall.counts[level] = overall.counts.get(level, 0) + n
+    for c in sorted(cells, key=lambda c: c.month):
+        if c.customer_type in LEVELS:
+            counts = months.setdefault(c.month, ProfileRow(c.month, {})).counts
+            counts[c.customer_type] = counts.get(c.customer_type, 0) + c.n
+            overall.counts[c.customer_type] = overall.counts.get(c.customer_type, 0) + c.n
     return Profile(list(months.values()), overall)
+
+
+@dataclass
+class Interactions:
+    by_channel: list[Breakdown]
+    by_customer_type: list[Breakdown]
+    bands: list[BandResolution]
+    profile: Profile
+
+
+def interactions(f: InsightFilters) -> Interactions:
+    """Every interaction table of the page, from one pass over the period's audits."""
+    cells = _cube(f)
+    return Interactions(
+        _breakdown(cells, "channel"),
+        _breakdown(cells, "customer_type"),
+        _resolution_by_band(cells),
+        _profile(cells),
+    )
+
+
+def by_channel(f: InsightFilters) -> list[Breakdown]:
+    """Per channel: interactions, mean duration, outcomes, money and leads."""
+    return interactions(f).by_channel
+
+
+def by_customer_type(f: InsightFilters) -> list[Breakdown]:
+    """Per customer type (first-time, repeat, advocate): the same figures."""
+    return interactions(f).by_customer_type
+
+
+def resolution_by_score_band(f: InsightFilters) -> list[BandResolution]:
+    """Share of interactions resolved in each audit-score band."""
+    return interactions(f).bands
+
+
+def relationship_profile(f: InsightFilters) -> Profile:
+    """Customer-type mix per month and over the whole period."""
+    return interactions(f).profile

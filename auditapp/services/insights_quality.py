@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import Integer, case, func, select
 
 from auditapp.extensions import db
-from auditapp.models import Audit, AuditItem, User
+from auditapp.models import Audit, AuditItem, ItemDayTotal, User
 from auditapp.stats import Interval, enough_to_judge, mean_interval, variance_from_sums, wilson
 
 from .insights import InsightFilters, MissedItem, audit_conditions, item_texts
@@ -141,23 +141,9 @@ class ItemStats:
 
 def item_analysis(f: InsightFilters) -> list[ItemStats]:
     """Per checklist item: how often it was scored, met and N/A in the slice."""
-    rows = db.session.execute(
-        select(
-            Audit.checklist_id,
-            AuditItem.item_id,
-            func.max(AuditItem.kind),
-            func.max(case((AuditItem.critical.is_(True), 1), else_=0)),
-            _count_if(AuditItem.status.in_(("scored", "na"))),
-            _count_if(AuditItem.status == "scored"),
-            _count_if(AuditItem.met.is_(True)),
-            _count_if(AuditItem.status == "na"),
-            _count_if(AuditItem.critical_failed.is_(True)),
-        )
-        .join(Audit, Audit.id == AuditItem.audit_id)
-        .where(*audit_conditions(f))
-        .group_by(Audit.checklist_id, AuditItem.item_id)
-        .order_by(Audit.checklist_id, AuditItem.item_id)
-    ).all()
+    # The per-day totals hold no team (a staff member may change teams), so a team's
+    # figures come from its own item rows, a twelfth of the whole.
+    rows = _counts_from_item_rows(f) if f.team_id else _counts_from_day_totals(f)
     texts = item_texts({r[0] for r in rows})
     out = []
     for cid, iid, kind, critical, asked, scored, met, na, crit_failed in rows:
@@ -190,3 +176,49 @@ def most_missed(stats: list[ItemStats], limit: int = 10) -> list[MissedItem]:
         MissedItem(s.checklist_id, s.item_id, s.text, s.scored - s.met, s.scored)
         for s in missed[:limit]
     ]
+
+
+def _counts_from_item_rows(f: InsightFilters) -> list:
+    return db.session.execute(
+        select(
+            Audit.checklist_id,
+            AuditItem.item_id,
+            func.max(AuditItem.kind),
+            func.max(case((AuditItem.critical.is_(True), 1), else_=0)),
+            _count_if(AuditItem.status.in_(("scored", "na"))),
+            _count_if(AuditItem.status == "scored"),
+            _count_if(AuditItem.met.is_(True)),
+            _count_if(AuditItem.status == "na"),
+            _count_if(AuditItem.critical_failed.is_(True)),
+        )
+        .join(Audit, Audit.id == AuditItem.audit_id)
+        .where(*audit_conditions(f))
+        .group_by(Audit.checklist_id, AuditItem.item_id)
+        .order_by(Audit.checklist_id, AuditItem.item_id)
+    ).all()
+
+
+def _counts_from_day_totals(f: InsightFilters) -> list:
+    start, end = f.period()
+    t = ItemDayTotal
+    conditions = [t.day >= start, t.day <= end]
+    if f.checklist_id:
+        conditions.append(t.checklist_id == f.checklist_id)
+    if f.channel:
+        conditions.append(t.channel == f.channel)
+    return db.session.execute(
+        select(
+            t.checklist_id,
+            t.item_id,
+            func.max(t.kind),
+            func.max(case((t.critical.is_(True), 1), else_=0)),
+            func.sum(t.asked).cast(Integer),
+            func.sum(t.scored).cast(Integer),
+            func.sum(t.met).cast(Integer),
+            func.sum(t.na).cast(Integer),
+            func.sum(t.critical_failed).cast(Integer),
+        )
+        .where(*conditions)
+        .group_by(t.checklist_id, t.item_id)
+        .order_by(t.checklist_id, t.item_id)
+    ).all()

@@ -71,6 +71,7 @@ def _filters(form: InsightFilterForm, team_id: int | None) -> ins.InsightFilters
 def _context(f: ins.InsightFilters) -> dict:
     """Every section of the page, as plain data."""
     items = iq.item_analysis(f)
+    seen = ii.interactions(f)
     return {
         "filters": f,
         "period": f.period(),
@@ -81,10 +82,10 @@ def _context(f: ins.InsightFilters) -> dict:
         "coverage": ins.coverage(f),
         "raters": iq.rater_consistency(f),
         "items": items,
-        "by_channel": ii.by_channel(f),
-        "by_customer": ii.by_customer_type(f),
-        "bands": ii.resolution_by_score_band(f),
-        "profile": ii.relationship_profile(f),
+        "by_channel": seen.by_channel,
+        "by_customer": seen.by_customer_type,
+        "bands": seen.bands,
+        "profile": seen.profile,
     }
 
 

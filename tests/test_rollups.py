@@ -1,0 +1,147 @@
+"""The per-day item totals behind the all-teams insight page: they must always equal what
+the item rows themselves say, through submits, drafts, amendments, concurrent submits, a
+full rebuild and the migration that first fills them."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+import pytest
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import select
+
+from auditapp import create_app
+from auditapp.extensions import db
+from auditapp.models import ItemDayTotal, StaffMember, User
+from auditapp.services import audits as audit_service
+from auditapp.services import insights as ins
+from auditapp.services import insights_quality as iq
+from auditapp.services import rollups
+from auditapp.services.checklists import available
+
+ALL_MET = {"greeted": "yes", "warmth": "5", "smiled": "often", "thanked": "yes", "argued": "no"}
+NOT_THANKED = {**ALL_MET, "thanked": "no"}
+PHONE = {k: v for k, v in ALL_MET.items() if k != "smiled"}
+DAY = datetime.now().replace(hour=10, minute=0, second=0, microsecond=0) - timedelta(days=3)
+
+
+def totals() -> dict[tuple, tuple]:
+    rows = db.session.execute(select(ItemDayTotal)).scalars()
+    return {
+        (r.day, r.checklist_id, r.channel, r.item_id): (r.asked, r.scored, r.met, r.na)
+        for r in rows
+    }
+
+
+def assert_totals_match_item_rows(**filters) -> None:
+    f = ins.InsightFilters(**filters)
+    from_totals = [tuple(r) for r in iq._counts_from_day_totals(f)]
+    from_rows = [tuple(r) for r in iq._counts_from_item_rows(f)]
+    assert from_totals == from_rows
+    assert from_rows, "the comparison needs data to mean anything"
+
+
+def test_submits_count_and_drafts_do_not(make_audit, make_staff):
+    ana = make_staff("Ana")
+    make_audit(staff=ana, answers=ALL_MET, observed_at=DAY)
+    make_audit(staff=ana, answers=NOT_THANKED, observed_at=DAY)
+    make_audit(staff=ana, answers=PHONE, channel="phone", observed_at=DAY)
+    make_audit(staff=ana, answers=NOT_THANKED, observed_at=DAY, submit=False)
+    got = totals()
+    # Two in-person audits that day: "thanked" asked twice, met once; the draft is not there.
+    assert got[(DAY.date(), "counter-basics", "in_person", "thanked")] == (2, 2, 1, 0)
+    assert got[(DAY.date(), "counter-basics", "phone", "thanked")] == (1, 1, 1, 0)
+    # Smiling is asked in person only: on the phone it is counted as never asked.
+    assert got[(DAY.date(), "counter-basics", "phone", "smiled")] == (0, 0, 0, 0)
+    assert_totals_match_item_rows()
+    assert_totals_match_item_rows(channel="phone")
+    assert_totals_match_item_rows(checklist_id="counter-basics")
+
+
+def test_an_amendment_moves_the_audit_between_days_and_channels(make_audit, make_user):
+    supervisor = make_user("supervisor")
+    audit = make_audit(supervisor=supervisor, answers=NOT_THANKED, observed_at=DAY)
+    make_audit(supervisor=supervisor, answers=ALL_MET, observed_at=DAY)
+    later = DAY + timedelta(days=1)
+    audit_service.amend(
+        audit,
+        user=supervisor,
+        interaction=replace(
+            audit_service.Interaction.of(audit), channel="phone", observed_at=later
+        ),
+        entry=audit_service.Answers.clean(PHONE, {}),
+        reason="It was a phone call, the next day",
+    )
+    got = totals()
+    assert got[(DAY.date(), "counter-basics", "in_person", "thanked")] == (1, 1, 1, 0)
+    assert got[(later.date(), "counter-basics", "phone", "thanked")] == (1, 1, 1, 0)
+    assert_totals_match_item_rows()
+
+
+def test_a_failed_transaction_leaves_the_totals_alone(make_audit):
+    make_audit(answers=ALL_MET, observed_at=DAY)
+    before = totals()
+    with pytest.raises(audit_service.AuditError):
+        make_audit(answers={"greeted": "yes"}, observed_at=DAY)  # missing answers
+    db.session.rollback()
+    assert totals() == before
+
+
+def test_rebuild_all_gives_the_totals_kept_along_the_way(make_audit, make_staff):
+    for days_ago, answers in ((1, ALL_MET), (1, NOT_THANKED), (5, NOT_THANKED), (9, ALL_MET)):
+        make_audit(answers=answers, observed_at=DAY - timedelta(days=days_ago))
+    kept = totals()
+    rollups.rebuild_all(db.session)
+    db.session.commit()
+    assert totals() == kept and len(kept) == 15  # 3 days x 5 in-person items
+
+
+def test_the_migration_fills_the_totals_from_existing_audits(app, make_audit):
+    make_audit(answers=ALL_MET, observed_at=DAY)
+    make_audit(answers=NOT_THANKED, observed_at=DAY - timedelta(days=1))
+    kept = totals()
+    db.session.remove()
+    downgrade(revision="0003")
+    upgrade()
+    assert totals() == kept and kept
+
+
+def test_concurrent_submits_on_the_same_day_are_all_counted(
+    database_url, checklists_dir, make_user, make_staff
+):
+    supervisor = make_user("supervisor")
+    staff_ids = [make_staff(f"Person {n}").id for n in range(6)]
+    supervisor_id = supervisor.id
+    db.session.commit()
+    errors = []
+
+    def submit(n: int) -> None:
+        try:
+            # An app of the thread's own, as a second server process would have.
+            app = create_app({"DATABASE_URL": database_url, "CHECKLISTS_DIR": str(checklists_dir)})
+            with app.app_context():
+                audit_service.start(
+                    supervisor=db.session.get(User, supervisor_id),
+                    staff=db.session.get(StaffMember, staff_ids[n]),
+                    checklist=available()["counter-basics"],
+                    token=f"concurrent-{n}",
+                    interaction=audit_service.Interaction(channel="in_person", observed_at=DAY),
+                    entry=audit_service.Answers.clean(dict(NOT_THANKED), {}),
+                    submit=True,
+                )
+                db.session.remove()
+                db.engine.dispose()
+        except Exception as exc:  # reported below, with the thread's error
+            errors.append(exc)
+
+    threads = [threading.Thread(target=submit, args=(n,)) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    db.session.expire_all()
+    assert totals()[(DAY.date(), "counter-basics", "in_person", "thanked")] == (6, 6, 0, 0)
+    assert_totals_match_item_rows()
