@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from .app import demo, init, serve
+from .backup import backup, restore
 from .checklists import checklists
 from .exports import export
 from .people import staff, users
@@ -16,5 +17,5 @@ def main() -> None:
     """auditapp: score observed customer interactions against checklists of behaviours."""
 
 
-for command in (init, serve, demo, checklists, users, staff, report, export):
+for command in (init, serve, demo, checklists, users, staff, report, export, backup, restore):
     main.add_command(command)
