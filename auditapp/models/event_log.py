@@ -1,0 +1,51 @@
+"""The app-wide event log: who did what to which record and when, each entry chained to the
+one before it by a SHA-256 hash (services/event_log.py writes and verifies the chain)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from auditapp.extensions import db
+
+from ._time import utcnow
+
+# The closed list of what the log records, with the words the admin page shows.
+ACTIONS = {
+    "created": "Audit created",
+    "draft_saved": "Draft saved",
+    "submitted": "Audit submitted",
+    "amended": "Audit amended",
+    "acknowledged": "Audit acknowledged",
+    "disputed": "Audit disputed",
+    "dispute_rejected": "Dispute rejected",
+    "exported": "CSV exported",
+    "printed": "PDF printed",
+    "user_created": "User created",
+}
+
+
+class LogEntry(db.Model):
+    """One event. Written once and never updated: `hash` covers every other column and the
+    previous entry's hash, so changing or removing an entry breaks the chain from there on."""
+
+    __tablename__ = "event_log"
+    __table_args__ = (
+        Index("ix_event_log_action_id", "action", "id"),
+        Index("ix_event_log_user_id_id", "user_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)  # UTC
+    # Not a foreign key: an entry outlives its user, and no cascade may ever rewrite it.
+    user_id: Mapped[int | None]
+    # Who, in words that survive the user: their email, or "command line (<os user>)".
+    actor: Mapped[str] = mapped_column(String(254))
+    action: Mapped[str] = mapped_column(String(30))
+    subject: Mapped[str] = mapped_column(String(200))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
