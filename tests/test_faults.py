@@ -10,21 +10,30 @@ needed in the app.
 from __future__ import annotations
 
 import html
+import http.client
 import os
+import random
 import re
+import signal
+import socket
+import sqlite3
 import subprocess
 import sys
+import threading
+import time
+import urllib.parse
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from conftest import form_data, text_of
-from sqlalchemy import func, select
+from conftest import PASSWORD, form_data, text_of
+from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from auditapp import create_app
+from auditapp.checklists import Checklist
 from auditapp.extensions import db
-from auditapp.models import Audit
+from auditapp.models import Audit, AuditItem
 from auditapp.views.audit_forms import NOT_SAVED
 
 COMMENTS = {"comment_greeted": "Said hello <late>, after 30 s", "comment_warmth": "Warm & calm"}
@@ -199,3 +208,247 @@ def test_unreachable_database_at_start_is_one_line(command, url, reason, tmp_pat
     assert line.startswith("Error: cannot use the database ")
     assert reason in line
     assert "s3cret" not in line
+
+
+# The server killed in the middle of a submit -------------------------------------------------
+
+HIDDEN = re.compile(r'name="(csrf_token|token|fingerprint)" type="hidden" value="([^"]*)"')
+
+
+class Browser:
+    """A browser on the real server: cookies, and the hidden fields of the last form."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method: str, path: str, form: dict | None = None):
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        body = None
+        if form is not None:
+            body = urllib.parse.urlencode(form)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        try:
+            connection.request(method, path, body=body, headers=headers)
+            response = connection.getresponse()
+            page = response.read().decode()
+        finally:
+            connection.close()
+        for cookie in response.headers.get_all("Set-Cookie") or []:
+            name, _, rest = cookie.partition("=")
+            self.cookies[name] = rest.split(";", 1)[0]
+        return response.status, response.headers.get("Location", ""), page
+
+    def log_in(self, user) -> None:
+        hidden = dict(HIDDEN.findall(self.request("GET", "/login")[2]))
+        form = {"email": user.email, "password": PASSWORD, "csrf_token": hidden["csrf_token"]}
+        assert self.request("POST", "/login", form)[0] == 302
+
+    def audit_form(self, staff_id: int) -> tuple[str, dict[str, str]]:
+        """Open a new counter-basics audit; the URL and the whole form, filled in."""
+        path = f"/audits/new?staff={staff_id}&checklist=counter-basics"
+        status, _, page = self.request("GET", path)
+        assert status == 200
+        hidden = dict(HIDDEN.findall(page))
+        return path, {**form_data(token=hidden["token"]), **hidden}
+
+
+@contextmanager
+def served(database_url: str, checklists_dir: Path, workdir: Path):
+    """`auditapp serve` in its own process; yields (process, port)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {
+        **os.environ,
+        "AUDITAPP_DATABASE_URL": database_url,
+        "AUDITAPP_SECRET_KEY": "test",  # the same key in every run: sessions survive a restart
+        "AUDITAPP_CHECKLISTS_DIR": str(checklists_dir),
+        "AUDITAPP_INSTANCE_PATH": str(workdir),
+    }
+    log = (workdir / "server.log").open("a")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "auditapp", "serve", "--port", str(port), "--threads", "4"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert process.poll() is None, (workdir / "server.log").read_text()
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "the server did not start"
+                time.sleep(0.05)
+        yield process, port
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+        log.close()
+
+
+def post_in_background(browser: Browser, path: str, form: dict) -> tuple[threading.Thread, list]:
+    outcome: list = []
+
+    def post() -> None:
+        try:
+            outcome.append(browser.request("POST", path, form))
+        except (OSError, http.client.HTTPException) as exc:
+            outcome.append(exc)
+
+    thread = threading.Thread(target=post, daemon=True)
+    thread.start()
+    return thread, outcome
+
+
+def assert_every_audit_whole() -> int:
+    """Each stored audit has all its item rows, section rows and events; returns how many."""
+    db.session.rollback()
+    audits = db.session.execute(select(Audit)).scalars().all()
+    for audit in audits:
+        checklist = Checklist.from_snapshot(audit.checklist_version.content)
+        assert audit.status == "submitted"
+        assert len(audit.items) == len(list(checklist.iter_items())), audit.id
+        assert len(audit.sections) == len(checklist.sections), audit.id
+        assert [e.action for e in audit.events] == ["created", "submitted"], audit.id
+    orphans = (
+        select(func.count()).select_from(AuditItem).where(~AuditItem.audit_id.in_(select(Audit.id)))
+    )
+    assert db.session.execute(orphans).scalar_one() == 0
+    return len(audits)
+
+
+@contextmanager
+def write_lock_held(database_url: str):
+    """Hold the database so that a submit waits inside its transaction.
+
+    SQLite: BEGIN IMMEDIATE takes the one write lock, so the server's submit waits at its
+    first write, after its reads. PostgreSQL: SHARE locks on the tables the audit's child rows
+    go into, so the submit waits after its INSERT INTO audits, with that row written but not
+    committed. Yields a function that tells whether the server is waiting (PostgreSQL) or None.
+    """
+    if _is_sqlite(database_url):
+        holder = sqlite3.connect(make_url(database_url).database, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            yield None
+        finally:
+            holder.rollback()
+            holder.close()
+        return
+    engine = create_engine(database_url, isolation_level="AUTOCOMMIT")
+    holder, watcher = engine.connect(), engine.connect()
+    holder.execute(text("BEGIN"))
+    holder.execute(text("LOCK TABLE audit_items, audit_sections, audit_events IN SHARE MODE"))
+
+    def waiting_backend() -> int | None:
+        """The server's backend, if it is waiting for our lock after inserting its audit row."""
+        return watcher.execute(
+            text(
+                "SELECT a.pid FROM pg_stat_activity a JOIN pg_locks l ON l.pid = a.pid "
+                "WHERE a.wait_event_type = 'Lock' AND a.query ILIKE 'INSERT INTO audit_%' "
+                "AND l.relation = 'audits'::regclass AND l.mode = 'RowExclusiveLock' "
+                "AND l.granted"
+            )
+        ).scalar()
+
+    try:
+        yield waiting_backend
+    finally:
+        holder.execute(text("ROLLBACK"))
+        holder.close()
+        watcher.close()
+        engine.dispose()
+
+
+def test_server_killed_mid_submit_stores_nothing_and_the_retry_stores_it_whole(
+    app, database_url, checklists_dir, make_user, make_staff, tmp_path
+):
+    supervisor, staff = make_user("supervisor"), make_staff()
+    db.session.commit()
+    with served(database_url, checklists_dir, tmp_path) as (server, port):
+        browser = Browser(port)
+        browser.log_in(supervisor)
+        path, form = browser.audit_form(staff.id)
+        with write_lock_held(database_url) as waiting_backend:
+            thread, outcome = post_in_background(browser, path, form)
+            if waiting_backend is None:
+                # Unanswered after a second (a submit takes milliseconds): it waits for the lock.
+                thread.join(1.5)
+                assert thread.is_alive(), outcome
+            else:
+                deadline = time.monotonic() + 20
+                while (backend := waiting_backend()) is None:
+                    assert time.monotonic() < deadline, "the submit never reached the lock"
+                    time.sleep(0.05)
+            server.send_signal(signal.SIGKILL)
+            server.wait()
+        thread.join(10)
+        assert outcome and isinstance(outcome[0], Exception), outcome  # no answer came
+    if waiting_backend is not None:
+        _wait_for_backend_to_end(database_url, backend)
+    assert assert_every_audit_whole() == 0
+
+    with served(database_url, checklists_dir, tmp_path) as (_, port):
+        browser.port = port  # the same browser, cookies and form: the supervisor sends again
+        status, location, _ = browser.request("POST", path, form)
+        assert status == 302 and re.search(r"/audits/\d+$", location), (status, location)
+    assert assert_every_audit_whole() == 1
+    assert db.session.execute(select(Audit.form_token)).scalar_one() == form["token"]
+
+
+def _wait_for_backend_to_end(database_url: str, pid: int) -> None:
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        deadline = time.monotonic() + 20
+        query = text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid")
+        while connection.execute(query, {"pid": pid}).scalar_one():
+            assert time.monotonic() < deadline, "the killed server's transaction lingers"
+            time.sleep(0.05)
+            connection.rollback()
+    engine.dispose()
+
+
+def test_server_killed_at_random_moments_leaves_only_whole_audits(
+    app, database_url, checklists_dir, make_user, make_staff, tmp_path
+):
+    supervisors = [make_user("supervisor") for _ in range(3)]
+    staff_id = make_staff().id  # the threads get plain values, not ORM objects
+    told_saved: set[int] = set()
+    rng = random.Random(20261123)
+    for _ in range(4):
+        with served(database_url, checklists_dir, tmp_path) as (server, port):
+            browsers = [Browser(port) for _ in supervisors]
+            for browser, supervisor in zip(browsers, supervisors, strict=True):
+                browser.log_in(supervisor)
+            stop = threading.Event()
+
+            def keep_submitting(browser: Browser, stop: threading.Event) -> None:
+                while not stop.is_set():
+                    try:
+                        path, form = browser.audit_form(staff_id)
+                        status, location, _ = browser.request("POST", path, form)
+                    except (OSError, http.client.HTTPException, AssertionError):
+                        return  # the server is gone
+                    if status == 302:
+                        told_saved.add(int(location.rsplit("/", 1)[1]))
+
+            threads = [threading.Thread(target=keep_submitting, args=(b, stop)) for b in browsers]
+            for thread in threads:
+                thread.start()
+            time.sleep(rng.uniform(0.5, 2.0))
+            server.send_signal(signal.SIGKILL)
+            server.wait()
+            stop.set()
+            for thread in threads:
+                thread.join(10)
+        stored = assert_every_audit_whole()
+        ids = set(db.session.execute(select(Audit.id)).scalars())
+        assert told_saved <= ids  # every audit the server confirmed was kept
+        assert stored - len(told_saved) <= len(supervisors)  # at most the posts cut short
+    assert told_saved, "no submit completed before the kills: the test proved nothing"
