@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from auditapp import create_app
 from auditapp.extensions import db
-from auditapp.models import ItemDayTotal, StaffMember, User
+from auditapp.models import ItemDayTotal, ItemMonthTotal, StaffMember, User
 from auditapp.services import audits as audit_service
 from auditapp.services import insights as ins
 from auditapp.services import insights_quality as iq
@@ -31,6 +31,14 @@ def totals() -> dict[tuple, tuple]:
     rows = db.session.execute(select(ItemDayTotal)).scalars()
     return {
         (r.day, r.checklist_id, r.channel, r.item_id): (r.asked, r.scored, r.met, r.na)
+        for r in rows
+    }
+
+
+def month_totals() -> dict[tuple, tuple]:
+    rows = db.session.execute(select(ItemMonthTotal)).scalars()
+    return {
+        (r.month, r.checklist_id, r.channel, r.item_id): (r.asked, r.scored, r.met, r.na)
         for r in rows
     }
 
@@ -92,20 +100,22 @@ def test_a_failed_transaction_leaves_the_totals_alone(make_audit):
 def test_rebuild_all_gives_the_totals_kept_along_the_way(make_audit, make_staff):
     for days_ago, answers in ((1, ALL_MET), (1, NOT_THANKED), (5, NOT_THANKED), (9, ALL_MET)):
         make_audit(answers=answers, observed_at=DAY - timedelta(days=days_ago))
-    kept = totals()
+    kept, kept_months = totals(), month_totals()
     rollups.rebuild_all(db.session)
     db.session.commit()
     assert totals() == kept and len(kept) == 15  # 3 days x 5 in-person items
+    assert month_totals() == kept_months and kept_months
 
 
 def test_the_migration_fills_the_totals_from_existing_audits(app, make_audit):
     make_audit(answers=ALL_MET, observed_at=DAY)
     make_audit(answers=NOT_THANKED, observed_at=DAY - timedelta(days=1))
-    kept = totals()
+    kept, kept_months = totals(), month_totals()
     db.session.remove()
     downgrade(revision="0003")
     upgrade()
     assert totals() == kept and kept
+    assert month_totals() == kept_months and kept_months
 
 
 def test_concurrent_submits_on_the_same_day_are_all_counted(
@@ -145,3 +155,39 @@ def test_concurrent_submits_on_the_same_day_are_all_counted(
     db.session.expire_all()
     assert totals()[(DAY.date(), "counter-basics", "in_person", "thanked")] == (6, 6, 0, 0)
     assert_totals_match_item_rows()
+
+
+SPREAD = [datetime(2026, m, d, 11, 0) for m, d in ((8, 31), (9, 1), (9, 15), (9, 30), (10, 1))]
+SPREAD += [datetime(2026, m, d, 11, 0) for m, d in ((10, 31), (11, 1), (11, 2), (12, 31))]
+
+
+@pytest.mark.parametrize(
+    ("first", "last"),
+    [
+        ("2026-09-01", "2026-09-30"),  # one whole month
+        ("2026-08-31", "2026-10-01"),  # a whole month with a day either side
+        ("2026-09-02", "2026-10-31"),  # partial, then whole
+        ("2026-09-01", "2026-11-01"),  # whole, whole, then a day
+        ("2026-09-15", "2026-09-15"),  # one day
+        ("2026-09-16", "2026-10-31"),  # ends on a month's last day
+        ("2026-08-01", "2026-12-31"),  # all of it
+        ("2026-10-02", "2026-10-30"),  # inside one month, touching nothing
+    ],
+)
+def test_any_period_counts_the_same_from_totals_and_from_item_rows(make_audit, first, last):
+    for n, when in enumerate(SPREAD):
+        answers = NOT_THANKED if n % 2 else ALL_MET
+        if n % 3 == 0:
+            make_audit(answers=PHONE, channel="phone", observed_at=when)
+        make_audit(answers=answers, observed_at=when)
+    f = ins.InsightFilters(
+        date_from=datetime.fromisoformat(first).date(), date_to=datetime.fromisoformat(last).date()
+    )
+    from_rows = [tuple(r) for r in iq._counts_from_item_rows(f)]
+    assert [tuple(r) for r in iq._counts_from_day_totals(f)] == from_rows
+    expected = {"2026-10-02": 0}.get(first, 1)
+    assert bool(from_rows) == bool(expected)
+    g = replace(f, channel="phone")
+    assert [tuple(r) for r in iq._counts_from_day_totals(g)] == [
+        tuple(r) for r in iq._counts_from_item_rows(g)
+    ]

@@ -8,8 +8,9 @@ from .audits import (
     ChecklistVersion,
     CoachingAction,
 )
+from .event_log import LogEntry
 from .people import ROLES, StaffMember, Team, User
-from .rollups import ItemDayTotal
+from .rollups import ItemDayTotal, ItemMonthTotal
 
 __all__ = [
     "ROLES",
@@ -20,6 +21,8 @@ __all__ = [
     "ChecklistVersion",
     "CoachingAction",
     "ItemDayTotal",
+    "ItemMonthTotal",
+    "LogEntry",
     "StaffMember",
     "Team",
     "User",

@@ -49,6 +49,7 @@ class Audit(db.Model):
             "duration_minutes",
             "monetary_value",
             "lead_captured",
+            "id",  # PostgreSQL indexes hold no row id of their own; joins need it
         ),
         Index("ix_audits_staff_checklist", "staff_member_id", "checklist_id", "observed_at"),
         Index("ix_audits_staff_status_observed", "staff_member_id", "status", "observed_at"),
@@ -126,10 +127,14 @@ class AuditSection(db.Model):
     """One section's percentage in a submitted audit, so that SQL can average sections."""
 
     __tablename__ = "audit_sections"
-    __table_args__ = (UniqueConstraint("audit_id", "section_id"),)
+    __table_args__ = (
+        UniqueConstraint("audit_id", "section_id"),
+        # The heat map reads the sections of a period's audits from this index alone.
+        Index("ix_audit_sections_audit_cover", "audit_id", "section_id", "percentage"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    audit_id: Mapped[int] = mapped_column(ForeignKey("audits.id", ondelete="CASCADE"), index=True)
+    audit_id: Mapped[int] = mapped_column(ForeignKey("audits.id", ondelete="CASCADE"))
     section_id: Mapped[str] = mapped_column(String(100), index=True)
     percentage: Mapped[float | None]  # None when every item of the section was N/A
     weight: Mapped[float]

@@ -78,11 +78,15 @@ def item_texts(checklist_ids: set[str]) -> dict[tuple[str, str], str]:
     return texts
 
 
-def heat_map_checklist(f: InsightFilters) -> str | None:
+def heat_map_checklist(f: InsightFilters, audits_by_checklist: dict[str, int] | None = None):
     """The chosen checklist, else the one audited most in the period (sections differ
-    between checklists, so a heat map shows one checklist at a time)."""
+    between checklists, so a heat map shows one checklist at a time). A page that has
+    counted the period's audits by checklist already passes the counts in."""
     if f.checklist_id:
         return f.checklist_id
+    if audits_by_checklist is not None:
+        ranked = sorted(audits_by_checklist.items(), key=lambda kv: (-kv[1], kv[0]))
+        return ranked[0][0] if ranked else None
     return db.session.execute(
         select(Audit.checklist_id)
         .where(*audit_conditions(f))
@@ -110,9 +114,9 @@ class HeatMap:
     rows: list[tuple[int, str, dict[str, Cell]]] = field(default_factory=list)
 
 
-def heat_map(f: InsightFilters) -> HeatMap:
+def heat_map(f: InsightFilters, audits_by_checklist: dict[str, int] | None = None) -> HeatMap:
     """Staff member x section: mean section percentage and number of audits behind it."""
-    checklist_id = heat_map_checklist(f)
+    checklist_id = heat_map_checklist(f, audits_by_checklist)
     version = newest_versions({checklist_id}).get(checklist_id) if checklist_id else None
     if version is None:
         return HeatMap(checklist_id, checklist_id or "", [])

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from sqlalchemy import Integer, case, func, select
 
 from auditapp.extensions import db
-from auditapp.models import Audit, AuditItem, ItemDayTotal, User
+from auditapp.models import Audit, AuditItem, User
 from auditapp.stats import Interval, enough_to_judge, mean_interval, variance_from_sums, wilson
 
+from . import rollups
 from .insights import InsightFilters, MissedItem, audit_conditions, item_texts
 
 # A supervisor whose mean differs from the others' by this many points or more is flagged.
@@ -34,6 +35,7 @@ class RaterRow:
     pass_n: int
     others_n: int
     others_mean: float | None
+    audits: int  # every audit of the row, scored or wholly N/A
 
     @property
     def pass_rate(self) -> float | None:
@@ -65,7 +67,6 @@ class RaterRow:
 def rater_consistency(f: InsightFilters) -> list[RaterRow]:
     """Per checklist and supervisor: mean score and pass rate against the other supervisors'
     audits on the same checklist."""
-    scored = Audit.overall.is_not(None)
     rows = db.session.execute(
         select(
             Audit.checklist_id,
@@ -75,9 +76,10 @@ def rater_consistency(f: InsightFilters) -> list[RaterRow]:
             func.sum(Audit.overall * Audit.overall),
             _count_if(Audit.passed.is_(True)),
             func.count(Audit.passed),
+            func.count(),
         )
         .join(User, User.id == Audit.supervisor_id)
-        .where(*audit_conditions(f), scored)
+        .where(*audit_conditions(f))
         .group_by(Audit.checklist_id, User.id, User.name)
         .order_by(Audit.checklist_id, User.name)
     ).all()
@@ -87,16 +89,26 @@ def rater_consistency(f: InsightFilters) -> list[RaterRow]:
         count, s = totals.get(cid, (0, 0.0))
         totals[cid] = (count + n, s + (total or 0.0))
     out = []
-    for cid, name, n, total, squares, passed, pass_n in rows:
+    for cid, name, n, total, squares, passed, pass_n, audits in rows:
         total = total or 0.0
         mean = total / n if n else None
         others_n = totals[cid][0] - n
         others_mean = (totals[cid][1] - total) / others_n if others_n else None
         interval = mean_interval(n, mean, variance_from_sums(n, total, squares or 0.0))
         out.append(
-            RaterRow(cid, name, n, mean, interval, passed or 0, pass_n, others_n, others_mean)
+            RaterRow(
+                cid, name, n, mean, interval, passed or 0, pass_n, others_n, others_mean, audits
+            )
         )
-    return out
+    return out  # with rows of n == 0 (every audit wholly N/A), which have no mean to show
+
+
+def audits_by_checklist(raters: list[RaterRow]) -> dict[str, int]:
+    """The period's audits per checklist, from the rater rows already counted."""
+    counts: dict[str, int] = {}
+    for r in raters:
+        counts[r.checklist_id] = counts.get(r.checklist_id, 0) + r.audits
+    return counts
 
 
 @dataclass(frozen=True)
@@ -199,26 +211,4 @@ def _counts_from_item_rows(f: InsightFilters) -> list:
 
 
 def _counts_from_day_totals(f: InsightFilters) -> list:
-    start, end = f.period()
-    t = ItemDayTotal
-    conditions = [t.day >= start, t.day <= end]
-    if f.checklist_id:
-        conditions.append(t.checklist_id == f.checklist_id)
-    if f.channel:
-        conditions.append(t.channel == f.channel)
-    return db.session.execute(
-        select(
-            t.checklist_id,
-            t.item_id,
-            func.max(t.kind),
-            func.max(case((t.critical.is_(True), 1), else_=0)),
-            func.sum(t.asked).cast(Integer),
-            func.sum(t.scored).cast(Integer),
-            func.sum(t.met).cast(Integer),
-            func.sum(t.na).cast(Integer),
-            func.sum(t.critical_failed).cast(Integer),
-        )
-        .where(*conditions)
-        .group_by(t.checklist_id, t.item_id)
-        .order_by(t.checklist_id, t.item_id)
-    ).all()
+    return rollups.item_counts(*f.period(), f.checklist_id, f.channel)

@@ -19,6 +19,7 @@ from itertools import chain
 
 from sqlalchemy import (
     Date,
+    Integer,
     case,
     cast,
     delete,
@@ -29,10 +30,12 @@ from sqlalchemy import (
     literal,
     select,
     text,
+    union_all,
 )
 from sqlalchemy.orm import Session
 
-from auditapp.models import Audit, AuditItem, ItemDayTotal
+from auditapp.extensions import db
+from auditapp.models import Audit, AuditItem, ItemDayTotal, ItemMonthTotal
 
 Key = tuple[date, str, str]  # (day, checklist id, channel)
 
@@ -89,67 +92,132 @@ def _forget(session: Session) -> None:
 
 
 def recompute(session: Session, keys: Iterable[Key]) -> None:
-    """Rebuild the totals of these (day, checklist, channel) groups from the item rows."""
+    """Rebuild the totals of these (day, checklist, channel) groups from the item rows, and
+    the month totals they sum into."""
+    months: dict[tuple[date, str, str], set[date]] = {}
+    for day, checklist_id, channel in keys:
+        months.setdefault((day.replace(day=1), checklist_id, channel), set()).add(day)
     postgres = session.get_bind().dialect.name == "postgresql"
-    for day, checklist_id, channel in sorted(keys):  # one order, so locks cannot deadlock
+    for month_key in sorted(months):  # one order, so that the locks cannot deadlock
+        month, checklist_id, channel = month_key
         if postgres:
             session.execute(
                 text("SELECT pg_advisory_xact_lock(:namespace, :key)"),
-                {"namespace": _LOCK_NAMESPACE, "key": _lock_key(day, checklist_id, channel)},
+                {"namespace": _LOCK_NAMESPACE, "key": _lock_key(*month_key)},
             )
-        session.execute(
-            delete(ItemDayTotal).where(
-                ItemDayTotal.day == day,
-                ItemDayTotal.checklist_id == checklist_id,
-                ItemDayTotal.channel == channel,
-            )
-        )
-        start = datetime.combine(day, time.min)
-        session.execute(
-            insert(ItemDayTotal).from_select(
-                COLUMNS,
-                _totals_query(literal(day, Date)).where(
-                    Audit.observed_at >= start,
-                    Audit.observed_at < start + timedelta(days=1),
-                    Audit.checklist_id == checklist_id,
-                    Audit.channel == channel,
-                ),
-                include_defaults=False,
-            )
-        )
+        for day in sorted(months[month_key]):
+            _recompute_day(session, day, checklist_id, channel)
+        _recompute_month(session, month, checklist_id, channel)
+
+
+def _recompute_day(session: Session, day: date, checklist_id: str, channel: str) -> None:
+    t = ItemDayTotal
+    session.execute(
+        delete(t).where(t.day == day, t.checklist_id == checklist_id, t.channel == channel)
+    )
+    start = datetime.combine(day, time.min)
+    query = _from_item_rows(literal(day, Date)).where(
+        Audit.observed_at >= start,
+        Audit.observed_at < start + timedelta(days=1),
+        Audit.checklist_id == checklist_id,
+        Audit.channel == channel,
+    )
+    session.execute(insert(t).from_select(["day", *COLUMNS], query, include_defaults=False))
+
+
+def _recompute_month(session: Session, month: date, checklist_id: str, channel: str) -> None:
+    m = ItemMonthTotal
+    session.execute(
+        delete(m).where(m.month == month, m.checklist_id == checklist_id, m.channel == channel)
+    )
+    next_month = (month + timedelta(days=32)).replace(day=1)
+    query = _from_day_totals(literal(month, Date)).where(
+        ItemDayTotal.day >= month,
+        ItemDayTotal.day < next_month,
+        ItemDayTotal.checklist_id == checklist_id,
+        ItemDayTotal.channel == channel,
+    )
+    session.execute(insert(m).from_select(["month", *COLUMNS], query, include_defaults=False))
 
 
 def rebuild_all(session: Session) -> None:
     """Rebuild every total from the item rows (after a bulk load or a restore)."""
-    day = func.date(Audit.observed_at)
-    if session.get_bind().dialect.name == "postgresql":
-        day = cast(Audit.observed_at, Date)
+    postgres = session.get_bind().dialect.name == "postgresql"
+    day = cast(Audit.observed_at, Date) if postgres else func.date(Audit.observed_at)
+    session.execute(delete(ItemMonthTotal))
     session.execute(delete(ItemDayTotal))
-    query = _totals_query(day).group_by(day)
-    session.execute(insert(ItemDayTotal).from_select(COLUMNS, query, include_defaults=False))
+    by_day = _from_item_rows(day).group_by(day)
+    session.execute(
+        insert(ItemDayTotal).from_select(["day", *COLUMNS], by_day, include_defaults=False)
+    )
+    month = (
+        cast(func.date_trunc("month", ItemDayTotal.day), Date)
+        if postgres
+        else func.date(ItemDayTotal.day, "start of month")
+    )
+    by_month = _from_day_totals(month).group_by(month)
+    session.execute(
+        insert(ItemMonthTotal).from_select(["month", *COLUMNS], by_month, include_defaults=False)
+    )
 
 
-COLUMNS = [
-    "day",
-    "checklist_id",
-    "channel",
-    "item_id",
-    "kind",
-    "critical",
-    "asked",
-    "scored",
-    "met",
-    "na",
-    "critical_failed",
-]
+def item_counts(start: date, end: date, checklist_id: str | None, channel: str | None):
+    """Per (checklist, item) over the days start..end, both included: kind, critical (0/1),
+    asked, scored, met, N/A and critical failures. Whole calendar months are read from the
+    month totals, the days before and after them from the day totals."""
+    first_full = start if start.day == 1 else (start + timedelta(days=32)).replace(day=1)
+    after_last_full = (end + timedelta(days=1)).replace(day=1)
+    if end == (end + timedelta(days=1)).replace(day=1) - timedelta(days=1):
+        after_last_full = end + timedelta(days=1)  # the end month is whole too
+    parts = []
+    d, m = ItemDayTotal, ItemMonthTotal
+    if first_full < after_last_full:
+        parts.append(
+            _sums(m, m.month >= first_full, m.month < after_last_full, checklist_id, channel)
+        )
+        parts.append(_sums(d, d.day >= start, d.day < first_full, checklist_id, channel))
+        parts.append(_sums(d, d.day >= after_last_full, d.day <= end, checklist_id, channel))
+    else:
+        parts.append(_sums(d, d.day >= start, d.day <= end, checklist_id, channel))
+    rows = union_all(*parts).subquery()
+    return db.session.execute(
+        select(
+            rows.c.checklist_id,
+            rows.c.item_id,
+            func.max(rows.c.kind),
+            func.max(rows.c.critical),
+            *(func.sum(rows.c[name]).cast(Integer) for name in COUNTS),
+        )
+        .group_by(rows.c.checklist_id, rows.c.item_id)
+        .order_by(rows.c.checklist_id, rows.c.item_id)
+    ).all()
+
+
+def _sums(table, after, before, checklist_id: str | None, channel: str | None):
+    conditions = [after, before]
+    if checklist_id:
+        conditions.append(table.checklist_id == checklist_id)
+    if channel:
+        conditions.append(table.channel == channel)
+    return select(
+        table.checklist_id,
+        table.item_id,
+        table.kind,
+        case((table.critical.is_(True), 1), else_=0).label("critical"),
+        *(getattr(table, name) for name in COUNTS),
+    ).where(*conditions)
+
+
+COUNTS = ("asked", "scored", "met", "na", "critical_failed")
+COLUMNS = ["checklist_id", "channel", "item_id", "kind", "critical", *COUNTS]
 
 
 def _count_if(condition):
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def _totals_query(day):
-    """Item counts of submitted audits by checklist, channel and item, labelled `day`."""
+def _from_item_rows(day):
+    """Item counts of submitted audits by checklist, channel and item, led by `day`."""
     return (
         select(
             day,
@@ -168,6 +236,20 @@ def _totals_query(day):
         .where(Audit.status == "submitted")
         .group_by(Audit.checklist_id, Audit.channel, AuditItem.item_id)
     )
+
+
+def _from_day_totals(month):
+    """Day totals summed by checklist, channel and item, led by `month`."""
+    d = ItemDayTotal
+    return select(
+        month,
+        d.checklist_id,
+        d.channel,
+        d.item_id,
+        func.max(d.kind),
+        func.max(case((d.critical.is_(True), 1), else_=0)) == 1,
+        *(func.sum(getattr(d, name)) for name in COUNTS),
+    ).group_by(d.checklist_id, d.channel, d.item_id)
 
 
 def _lock_key(day: date, checklist_id: str, channel: str) -> int:

@@ -4,6 +4,7 @@ for all teams (/insights) or one team (/teams/<id>), and the team page as a PDF.
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import DateField, IntegerField, SelectField
@@ -14,7 +15,7 @@ from auditapp.extensions import db
 from auditapp.forms import optional_int, options
 from auditapp.models import Audit, Team
 from auditapp.pdf import render_pdf
-from auditapp.services import checklists, reports
+from auditapp.services import checklists, event_log, reports
 from auditapp.services import insights as ins
 from auditapp.services import insights_interactions as ii
 from auditapp.services import insights_quality as iq
@@ -72,15 +73,17 @@ def _context(f: ins.InsightFilters) -> dict:
     """Every section of the page, as plain data."""
     items = iq.item_analysis(f)
     seen = ii.interactions(f)
+    raters = iq.rater_consistency(f)
+    by_checklist = iq.audits_by_checklist(raters)
     return {
         "filters": f,
         "period": f.period(),
-        "audit_count": ins.audit_count(f),
-        "heat": ins.heat_map(f),
+        "audit_count": sum(by_checklist.values()),
+        "heat": ins.heat_map(f, by_checklist),
         "missed": iq.most_missed(items),
         "failures": ins.critical_failures(f),
         "coverage": ins.coverage(f),
-        "raters": iq.rater_consistency(f),
+        "raters": [r for r in raters if r.n],  # wholly N/A audits have no mean to compare
         "items": items,
         "by_channel": seen.by_channel,
         "by_customer": seen.by_customer_type,
@@ -120,5 +123,6 @@ def team_report(team_id: int):
     if not form.validate():
         return render_template("insights/index.html", form=form, team=team, data=None), 400
     data = _context(_filters(form, team.id))
+    event_log.record_now("printed", current_user, f"team report {team.id}", filters=data["filters"])
     html = reports._render("pdf/team_report.html", team=team, data=data, form=form)
     return pdf_response(render_pdf(html), f"team-{team.id}-insights.pdf")
