@@ -94,10 +94,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def register_extensions(app: Flask) -> None:
     from auditapp.extensions import bootstrap, csrf, db, login_manager, migrate
     from auditapp.services.rollups import keep_totals
+    from auditapp.services.event_log import chain_entries
 
     db.init_app(app)
     keep_totals(db.session)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+    chain_entries(db.session)  # after the totals: the log's lock is taken last
     csrf.init_app(app)
     bootstrap.init_app(app)
     login_manager.init_app(app)
@@ -134,6 +136,7 @@ def register_blueprints(app: Flask) -> None:
 
 def register_errorhandlers(app: Flask) -> None:
     from auditapp.views.errors import register
+        "event_log",
 
     register(app)
 

@@ -275,6 +275,8 @@ PAGES = [
     ("GET", "/coaching", READERS_ONLY),
     ("GET", "/staff/{staff}/coaching/new", TRAINER_ONLY),
     ("POST", "/staff/{staff}/coaching/new", TRAINER_ONLY),  # no checklist chosen yet
+    # -- event log --
+    ("GET", "/admin/log", ADMIN_ONLY),
 ]
 
 TABLE = [

@@ -8,6 +8,7 @@ from .app import demo, init, serve
 from .backup import backup, restore
 from .checklists import checklists
 from .exports import export
+from .log import log
 from .people import staff, users
 from .reports import report
 
@@ -17,5 +18,5 @@ def main() -> None:
     """auditapp: score observed customer interactions against checklists of behaviours."""
 
 
-for command in (init, serve, demo, checklists, users, staff, report, export, backup, restore):
+for command in (init, serve, demo, checklists, users, staff, report, export, backup, restore, log):
     main.add_command(command)

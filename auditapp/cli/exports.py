@@ -30,11 +30,13 @@ def export_answers(output: Path, **filters) -> None:
 
 
 def _export(rows_of: str, what: str, output: Path, **options) -> None:
-    from auditapp.services import exports
+    from auditapp.services import event_log, exports
 
     with app_context():
         filters, _ = build_filters(**options)
         chunks = getattr(exports, rows_of)(None, filters)
         write_atomically(output, chunks)
+        subject = f"{what.split()[-1]} CSV"
+        event_log.record_now("exported", None, subject, filters=filters, rows=chunks.rows)
     note = "" if chunks.rows else " (no submitted audits match these filters)"
     click.echo(f"Wrote {chunks.rows} {what} to {output}{note}.")

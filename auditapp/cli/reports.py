@@ -29,7 +29,7 @@ def report() -> None:
 def report_audits(output: Path, jobs: int | None, fresh: bool, **options) -> None:
     """Print any number of submitted audits into one PDF, a cover page first."""
     from auditapp.extensions import db
-    from auditapp.services import reports
+    from auditapp.services import event_log, reports
     from auditapp.services.audit_queries import audits_query
 
     started = time.perf_counter()
@@ -45,6 +45,7 @@ def report_audits(output: Path, jobs: int | None, fresh: bool, **options) -> Non
         # The cover is one more piece of work for the pool, not a wait before it starts.
         parts = _render_all([("cover", ids, described), *ids], jobs, fresh)
         write_atomically(output, [reports.merge(parts)])
+        event_log.record_now("printed", None, "audits PDF", filters=filters, audits=len(ids))
     seconds = time.perf_counter() - started
     click.echo(f"Wrote {len(ids)} audits to {output} in {seconds:.1f} s ({jobs} processes).")
 

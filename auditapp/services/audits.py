@@ -17,7 +17,7 @@ from auditapp.models._time import utcnow
 from auditapp.scoring import ScoreResult, ScoringError, normalise_answer, score
 
 from . import checklists as checklist_store
-from . import coaching
+from . import coaching, event_log
 from .responses import after_amendment
 
 CUSTOMER_TYPES = {
@@ -139,6 +139,7 @@ def start(
     )
     db.session.add(audit)
     audit.events.append(AuditEvent(user=supervisor, action="created"))
+    event_log.record("created", supervisor, audit, staff_member=staff.id, checklist=checklist.id)
     if submit:
         _mark_submitted(audit, supervisor, result)
     try:
@@ -163,6 +164,8 @@ def update_draft(
     _apply(audit, interaction, entry)
     if submit:
         _mark_submitted(audit, user, result)
+    else:
+        event_log.record("draft_saved", user, audit)
     db.session.commit()
     return audit
 
@@ -185,6 +188,9 @@ def amend(
     audit.revision += 1
     audit.amended_at = utcnow()
     audit.events.append(AuditEvent(user=user, action="amended", reason=reason, changes=changes))
+    event_log.record(
+        "amended", user, audit, revision=audit.revision, changed=[c["field"] for c in changes]
+    )
     after_amendment(audit, user)
     db.session.commit()
     return audit
@@ -202,6 +208,7 @@ def _mark_submitted(audit: Audit, user: User, result: ScoreResult) -> None:
     audit.submitted_at = utcnow()
     _store_result(audit, result)
     audit.events.append(AuditEvent(user=user, action="submitted"))
+    event_log.record("submitted", user, audit, passed=result.passed)
 
 
 def _store_result(audit: Audit, result: ScoreResult) -> None:

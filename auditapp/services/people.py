@@ -13,6 +13,8 @@ from sqlalchemy import func, select
 from auditapp.extensions import db
 from auditapp.models import ROLES, StaffMember, Team, User
 
+from . import event_log
+
 MIN_PASSWORD_LENGTH = 8
 
 
@@ -78,6 +80,7 @@ def create_user(
     user = User(email=email, name=name.strip(), role=role, staff_member_id=staff_member_id)
     user.set_password(password)
     db.session.add(user)
+    event_log.record("user_created", None, user, email=email, role=role)
     if commit:
         db.session.commit()
     return user

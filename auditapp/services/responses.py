@@ -12,6 +12,8 @@ from auditapp.extensions import db
 from auditapp.models import Audit, AuditEvent, ChecklistVersion, StaffMember, User
 from auditapp.models._time import utcnow
 
+from . import event_log
+
 MAX_TEXT = 2000
 
 
@@ -87,6 +89,7 @@ def _check_own_submitted(audit: Audit, user: User) -> None:
 
 def _record(audit: Audit, user: User, action: str, reason: str | None = None) -> None:
     audit.events.append(AuditEvent(user=user, action=action, reason=reason))
+    event_log.record(action, user, audit)
     # Set explicitly, not left to onupdate: the PDF cache key reads it, and a step must
     # give the report a new key even when no other column of the audit changes.
     audit.updated_at = utcnow()

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from auditapp.extensions import db
 from auditapp.forms import AuditFilterForm
-from auditapp.services import audit_queries, checklists, reports
+from auditapp.services import audit_queries, checklists, event_log, reports
 
 from . import audit_forms as af
 from .access import EVERYONE, READERS, roles_required
@@ -35,6 +35,7 @@ def audit_pdf(audit_id: int):
     audit = reports.load_audit(audit_id) or abort(404)
     if not audit_queries.can_view(current_user, audit):
         abort(403)
+    event_log.record_now("printed", current_user, audit)
     return pdf_response(reports.audit_pdf(audit), f"audit-{audit.id}.pdf")
 
 
@@ -58,6 +59,8 @@ def print_audits():
             advice=str(exc),
             detail=None,
         ), 400
+    filters = af.filters_from(form)
+    event_log.record_now("printed", current_user, "audits PDF", filters=filters, audits=count)
     audits = db.session.execute(query).unique().scalars().all()
     return pdf_response(reports.batch_pdf(audits, af.describe_filters(form)), "audits.pdf")
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload
 from auditapp.extensions import db
 from auditapp.forms import RosterForm, StaffForm, options
 from auditapp.models import Audit, StaffMember, Team
-from auditapp.services import coaching, people, progress
+from auditapp.services import coaching, event_log, people, progress
 from auditapp.services.progress_report import progress_pdf
 
 from .access import EVERYONE, READERS, STAFF_MANAGERS, roles_required
@@ -120,6 +120,7 @@ def report_pdf(staff_id: int):
     form = ProgressFilterForm(request.args)
     if request.args and not form.validate():
         return render_template("staff/show.html", staff=staff, form=form, report=None), 400
+    event_log.record_now("printed", current_user, f"staff report {staff.id}", period=form.period())
     pdf = progress_pdf(progress.staff_progress(staff, form.period()))
     return pdf_response(pdf, f"progress-{staff.id}.pdf")
 

@@ -1,0 +1,55 @@
+"""The event log for admins: every recorded action, newest first, and the chain's state."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, render_template, request
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import SelectField
+from wtforms.validators import Optional
+
+from auditapp.extensions import db
+from auditapp.forms import options
+from auditapp.models import User
+from auditapp.models.event_log import ACTIONS
+from auditapp.services import event_log
+
+from .access import roles_required
+
+bp = Blueprint("event_log", __name__, url_prefix="/admin/log")
+
+
+class LogFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # filters live in the URL, so that a view of the log can be shared
+
+    action = SelectField("Action", choices=[], validators=[Optional()])
+    user = SelectField("Who", choices=[], validators=[Optional()])
+
+
+@bp.route("")
+@roles_required("admin")
+def index():
+    """The log, filtered by action and user; ?verify=1 checks the whole chain."""
+    form = LogFilterForm(request.args)
+    form.action.choices = options([("", "Any action"), *ACTIONS.items()])
+    users = db.session.execute(select(User.id, User.email).order_by(User.email))
+    form.user.choices = options(
+        [("", "Anyone"), ("cli", "The command line"), *((str(i), e) for i, e in users)]
+    )
+    verdict = None
+    if request.args.get("verify"):
+        verdict = {"broken": event_log.verify(), "count": event_log.count()}
+    if request.args and not form.validate():
+        return render_template(
+            "event_log/index.html", form=form, page=None, verdict=verdict, actions=ACTIONS
+        ), 400
+    page = event_log.entries_page(
+        form.action.data or None,
+        form.user.data or None,
+        page=request.args.get("page", 1, type=int),
+        per_page=current_app.config["AUDITS_PER_PAGE"],
+    )
+    return render_template(
+        "event_log/index.html", form=form, page=page, verdict=verdict, actions=ACTIONS
+    )
