@@ -266,6 +266,8 @@ def served(database_url: str, checklists_dir: Path, workdir: Path):
         "AUDITAPP_SECRET_KEY": "test",  # the same key in every run: sessions survive a restart
         "AUDITAPP_CHECKLISTS_DIR": str(checklists_dir),
         "AUDITAPP_INSTANCE_PATH": str(workdir),
+        # Several supervisors log in from 127.0.0.1 within seconds; throttling is tested elsewhere.
+        "AUDITAPP_LOGIN_LIMIT_PER_ADDRESS": "1000 per minute",
     }
     log = (workdir / "server.log").open("a")
     process = subprocess.Popen(
