@@ -1,12 +1,14 @@
 """Benchmark the trainer's pages and the answers export on a large data set.
 
     python bench/dashboard.py [--audits 100000] [--database sqlite|postgresql|both]
-                              [--repeat 20]
+                              [--repeat 20] [--thirty-items]
 
 Generates a realistic data set quickly with bulk inserts (the shipped checklists, 12 teams,
 300 staff members, 10 supervisors, audits spread over a year, per-item and per-section rows
-scored by the real engine), then times the staff page, the team page, /insights and the
-answers CSV export through the app, and prints median and 95th-percentile times.
+scored by the real engine; with --thirty-items every audit uses one synthetic 30-item
+checklist instead, for 3 million item rows), then times the staff page, the team page,
+/insights and the answers CSV export through the app, and prints median and 95th-percentile
+times.
 PostgreSQL is read from AUDITAPP_BENCH_POSTGRES_URL (default: the local `test` database,
 whose public schema is dropped and made anew).
 """
@@ -61,6 +63,31 @@ def fresh_database(kind: str) -> str:
         connection.execute(text("CREATE SCHEMA public"))
     engine.dispose()
     return PG_URL
+
+
+def thirty_item_checklists() -> str:
+    """A folder holding one synthetic checklist of 30 yes/no items in five sections."""
+    folder = Path(tempfile.mkdtemp(prefix="auditapp-bench-checklists-"))
+    lines = [
+        "id: bench-thirty",
+        "title: Thirty-item benchmark checklist",
+        "version: 1",
+        "channels: [in_person, phone]",
+        "pass_mark: 80",
+        "bands:",
+        "  - {min: 80, label: Meets the standard}",
+        "  - {min: 0, label: Needs coaching}",
+        "sections:",
+    ]
+    for s in range(5):
+        lines += [f"  - id: part-{s + 1}", f"    title: Part {s + 1}", "    items:"]
+        for i in range(6):
+            lines += [
+                f"      - id: behaviour-{s + 1}-{i + 1}",
+                f"        text: Observable behaviour {s + 1}.{i + 1}",
+            ]
+    (folder / "bench-thirty.yaml").write_text("\n".join(lines) + "\n")
+    return str(folder)
 
 
 def patterns(rng: random.Random, checklist, count: int) -> list:
@@ -248,7 +275,13 @@ def main() -> None:
     parser.add_argument("--audits", type=int, default=100_000)
     parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument(
+        "--thirty-items",
+        action="store_true",
+        help="score every audit on one synthetic 30-item checklist (3 million item rows)",
+    )
     args = parser.parse_args()
+    checklists_dir = thirty_item_checklists() if args.thirty_items else None
     kinds = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
     print(f"{'database':<11} {'case':<15} {'median ms':>10} {'p95 ms':>8}   note")
     for kind in kinds:
@@ -258,6 +291,7 @@ def main() -> None:
                 "DATABASE_URL": url,
                 "WTF_CSRF_ENABLED": False,
                 "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+                "CHECKLISTS_DIR": checklists_dir,
             }
         )
         with app.app_context():
