@@ -28,6 +28,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     register_config(app, test_config)
     register_extensions(app)
+    register_security(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_context(app)
@@ -112,6 +113,12 @@ def register_extensions(app: Flask) -> None:
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
         return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+def register_security(app: Flask) -> None:
+    from auditapp.security import register_security
+
+    register_security(app)
 
 
 def register_blueprints(app: Flask) -> None:

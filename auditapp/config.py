@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 # None means "work it out at start-up": the SQLite file in instance/, the project's
 # checklists/ folder, a secret key generated into instance/ on first run.
 SECRET_KEY: str | None = None
@@ -13,10 +11,31 @@ CHECKLISTS_DIR: str | None = None
 ORGANISATION_NAME = "Our service team"
 AUDITS_PER_PAGE = 25
 SQLITE_BUSY_TIMEOUT_MS = 15000
-PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+# A login lasts this long after the last request (the session is permanent, so the cookie
+# expires with it too); AUDITAPP_SESSION_LIFETIME_MINUTES=480 for an 8-hour shift.
+SESSION_LIFETIME_MINUTES = 12 * 60
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# None: Secure whenever the request came over HTTPS; True or False force it.
+SESSION_COOKIE_SECURE: bool | None = None
 REMEMBER_COOKIE_HTTPONLY = True
+REMEMBER_COOKIE_SAMESITE = "Lax"
+# How many reverse proxies in front set X-Forwarded-For/-Proto (0: none, trust no such
+# header). Behind one proxy set 1, or every client shares the proxy's address and HTTPS
+# goes unseen.
+PROXY_FIX = 0
+# Login throttling: every login POST that does not log in counts, per client address and per
+# email posted (known or not). Limits in Flask-Limiter's notation.
+LOGIN_LIMIT_PER_ADDRESS = "10 per minute; 50 per hour"
+LOGIN_LIMIT_PER_ACCOUNT = "5 per minute; 20 per hour"
+RATELIMIT_ENABLED = True
+# Counters in this process's memory; with several server processes share them through Redis:
+# AUDITAPP_RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379/0
+RATELIMIT_STORAGE_URI = "memory://"
+RATELIMIT_KEY_PREFIX = "auditapp"
+RATELIMIT_STRATEGY = "moving-window"  # "5 per minute" means in any 60 seconds
+# Redis down: count in memory meanwhile, rather than refuse every login.
+RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
 MAX_CONTENT_LENGTH = 2 * 1024 * 1024
 BOOTSTRAP_SERVE_LOCAL = True  # the app must work with no internet: no CDN
 PASSWORD_HASH_METHOD = "scrypt"  # werkzeug's default; the tests use a cheap one for speed

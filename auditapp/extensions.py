@@ -8,6 +8,8 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+from auditapp.security import PerAppLimiter, address_key
+
 
 class Base(DeclarativeBase):
     # Named constraints, so that Alembic can alter them later on SQLite and PostgreSQL alike.
@@ -27,3 +29,5 @@ migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 bootstrap = Bootstrap5()
+# No default limits: only the login POST is limited (see views/auth.py).
+limiter = PerAppLimiter(key_func=address_key)

@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+import time
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_limiter import RateLimitExceeded
 from flask_login import current_user, login_user, logout_user
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from auditapp.extensions import db
+from auditapp.extensions import db, limiter
 from auditapp.forms import LoginForm
 from auditapp.models._time import utcnow
+from auditapp.security import account_key, address_key, login_failed
 from auditapp.services.people import find_user_by_email
 
 bp = Blueprint("auth", __name__)
@@ -43,6 +56,18 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"],
+    key_func=address_key,
+    methods=["POST"],
+    deduct_when=login_failed,
+)
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
+    key_func=account_key,
+    methods=["POST"],
+    deduct_when=login_failed,
+)
 def login():
     """Log in with email and password."""
     if current_user.is_authenticated:
@@ -54,6 +79,7 @@ def login():
         ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, form.password.data)
         if user and ok and user.active:
             login_user(user)
+            session.permanent = True  # so that SESSION_LIFETIME_MINUTES ends it
             user.last_login_at = utcnow()
             db.session.commit()
             return redirect(_safe_next(request.args.get("next")))
@@ -69,3 +95,14 @@ def logout():
     logout_user()
     flash("You are logged out.", "info")
     return redirect(url_for("auth.login"))
+
+
+def too_many_attempts(error: RateLimitExceeded):
+    """The login page again, saying how long to wait (the same for any email)."""
+    limit = limiter.current_limit
+    wait = max(1, round(limit.reset_at - time.time())) if limit else 60
+    minutes = max(1, round(wait / 60))
+    when = "a minute" if minutes == 1 else f"{minutes} minutes"
+    flash(f"Too many login attempts. Wait {when} and try again.", "danger")
+    form = LoginForm(formdata=None)
+    return render_template("auth/login.html", form=form), 429, {"Retry-After": str(wait)}

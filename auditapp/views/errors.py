@@ -5,6 +5,7 @@ from __future__ import annotations
 from contextlib import suppress
 
 from flask import Flask, render_template
+from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InternalError, OperationalError
 from werkzeug.exceptions import HTTPException
@@ -49,6 +50,11 @@ def _page(status: int, detail: str | None = None):
 
 
 def register(app: Flask) -> None:
+    from auditapp.views.auth import too_many_attempts
+
+    # Only the login is rate-limited, so its 429 is the login page saying how long to wait.
+    app.register_error_handler(RateLimitExceeded, too_many_attempts)
+
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError):
         return _page(
