@@ -326,6 +326,24 @@ def test_unknown_email_and_wrong_password_get_the_same_answer(client, make_user)
     assert WRONG_LOGIN in text_of(wrong)
 
 
+def test_unknown_email_costs_a_hash_check_like_a_known_one(client, make_user, monkeypatch):
+    """Same work either way: a hash of the configured method is checked for unknown emails."""
+    from auditapp.views import auth
+
+    checked = []
+    real_check = auth.check_password_hash
+
+    def spy(stored, password):
+        checked.append(stored.split("$", 1)[0])
+        return real_check(stored, password)
+
+    monkeypatch.setattr(auth, "check_password_hash", spy)
+    user = make_user("supervisor")
+    post_login(client, user.email, address="10.0.0.1")
+    post_login(client, "nobody@example.com", address="10.0.0.2")
+    assert checked == ["pbkdf2:sha256:1000"] * 2  # the tests' PASSWORD_HASH_METHOD
+
+
 def test_sixth_failed_login_for_one_account_is_refused_from_any_address(client, make_user):
     user = make_user("supervisor", email="sam@example.com")
     for n in range(5):

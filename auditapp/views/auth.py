@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from functools import cache
 from urllib.parse import urlsplit
 
 from flask import (
@@ -29,8 +30,13 @@ from auditapp.services.people import find_user_by_email
 bp = Blueprint("auth", __name__)
 
 PUBLIC_ENDPOINTS = {"auth.login", "static", "bootstrap.static"}
-# Checked when the email is unknown, so that both failures take the same time.
-_DUMMY_HASH = generate_password_hash("not a real password")
+
+
+@cache
+def _dummy_hash(method: str) -> str:
+    # Checked when the email is unknown, so that both failures take the same time: made
+    # with the method real passwords use, or the two would differ by the cost of hashing.
+    return generate_password_hash("not a real password", method=method)
 
 
 def require_login_everywhere(app: Flask) -> None:
@@ -76,7 +82,9 @@ def login():
     status = 400 if request.method == "POST" else 200
     if form.validate_on_submit():
         user = find_user_by_email(form.email.data)
-        ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, form.password.data)
+        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+        stored = user.password_hash if user else _dummy_hash(method)
+        ok = check_password_hash(stored, form.password.data)
         if user and ok and user.active:
             login_user(user)
             session.permanent = True  # so that SESSION_LIFETIME_MINUTES ends it
