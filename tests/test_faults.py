@@ -22,12 +22,12 @@ import sys
 import threading
 import time
 import urllib.parse
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 import pytest
-from conftest import PASSWORD, form_data, text_of
-from sqlalchemy import create_engine, func, select, text
+from conftest import GOOD_ANSWERS, PASSWORD, form_data, text_of
+from sqlalchemy import create_engine, event, func, select, text
 from sqlalchemy.engine import make_url
 
 from auditapp import create_app
@@ -70,11 +70,45 @@ def read_only_app(database_url: str, checklists_dir: Path, **config):
             db.engine.dispose()
 
 
+@contextmanager
+def full_disk_app(database_url: str, checklists_dir: Path):
+    """The app on the same SQLite file, which may not grow by one page: a full disk.
+
+    VACUUM first leaves no free page to reuse, and SQLite's max_page_count then makes any
+    write that needs a new page fail exactly as a full disk does (SQLITE_FULL).
+    """
+    path = make_url(database_url).database
+    with closing(sqlite3.connect(path)) as connection:
+        connection.execute("VACUUM")
+        pages = connection.execute("PRAGMA page_count").fetchone()[0]
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test",
+            "CHECKLISTS_DIR": str(checklists_dir),
+            "WTF_CSRF_ENABLED": False,
+            "DATABASE_URL": database_url,
+        }
+    )
+    with app.app_context():
+        engine = db.engine
+
+    @event.listens_for(engine, "connect")
+    def _no_room(dbapi_connection, _record):
+        dbapi_connection.execute(f"PRAGMA max_page_count = {pages}")
+
+    try:
+        yield app
+    finally:
+        engine.dispose()
+
+
 def logged_in_client(app, user):
     """A client whose session says `user`, without the login's write (last_login_at)."""
     client = app.test_client()
+    user_id = user if isinstance(user, int) else user.id
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = str(user_id)
         session["_fresh"] = True
     return client
 
@@ -128,6 +162,31 @@ def test_submit_to_a_read_only_database_gives_the_form_back_with_every_answer(
     assert audit_count() == 1
 
 
+@pytest.mark.skipif(
+    not os.environ.get("AUDITAPP_TEST_DATABASE_URL", "sqlite").startswith("sqlite"),
+    reason="a full disk is simulated with SQLite's max_page_count",
+)
+def test_submit_to_a_full_disk_gives_the_form_back_with_every_answer(
+    app, database_url, checklists_dir, make_user, make_staff
+):
+    supervisor, staff = make_user("supervisor"), make_staff()
+    url = f"/audits/new?staff={staff.id}&checklist=counter-basics"
+    supervisor_id = supervisor.id
+    db.session.remove()  # VACUUM needs the test's own session closed
+    # Long notes: the row then needs overflow pages, where an empty table's page has room.
+    notes = " ".join([NOTES] * 180)
+    data = form_data(token="disk-full-1", notes=notes, **COMMENTS)
+    with full_disk_app(database_url, checklists_dir) as full:
+        response = logged_in_client(full, supervisor_id).post(url, data=data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 503, text_of(response)
+    assert NOT_SAVED in text_of(response)
+    assert checked_values(page, "item_warmth") == [data["item_warmth"]]
+    assert textarea(page, "comment_greeted") == COMMENTS["comment_greeted"]
+    assert textarea(page, "notes") == notes
+    assert audit_count() == 0
+
+
 def test_saving_a_draft_to_a_read_only_database_keeps_the_answers(
     app, database_url, checklists_dir, make_user, make_audit
 ):
@@ -144,6 +203,25 @@ def test_saving_a_draft_to_a_read_only_database_keeps_the_answers(
     assert textarea(page, "notes") == NOTES
     db.session.rollback()
     assert db.session.get(Audit, draft.id).answers == {"greeted": "no"}
+
+
+def test_amending_on_a_read_only_database_keeps_the_changes_and_the_reason(
+    app, database_url, checklists_dir, make_user, make_audit
+):
+    supervisor = make_user("supervisor")
+    audit = make_audit(supervisor=supervisor)
+    before = audit.overall
+    data = form_data(answers={**GOOD_ANSWERS, "argued": "yes"}, reason="Second look at the tape")
+    with read_only_app(database_url, checklists_dir) as ro:
+        response = logged_in_client(ro, supervisor).post(f"/audits/{audit.id}/amend", data=data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 503
+    assert NOT_SAVED in text_of(response)
+    assert checked_values(page, "item_argued") == ["yes"]
+    assert textarea(page, "reason") == "Second look at the tape"
+    db.session.rollback()
+    assert db.session.get(Audit, audit.id).overall == before
+    assert db.session.get(Audit, audit.id).revision == 0
 
 
 def test_other_pages_that_write_get_a_503_page(
