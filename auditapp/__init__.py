@@ -94,13 +94,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def register_extensions(app: Flask) -> None:
     from auditapp.extensions import bootstrap, csrf, db, login_manager, migrate
-    from auditapp.services.rollups import keep_totals
     from auditapp.services.event_log import chain_entries
+    from auditapp.services.rollups import keep_totals
 
     db.init_app(app)
     keep_totals(db.session)
-    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     chain_entries(db.session)  # after the totals: the log's lock is taken last
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     csrf.init_app(app)
     bootstrap.init_app(app)
     login_manager.init_app(app)
@@ -122,6 +122,10 @@ def register_security(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from auditapp.validators import IdConverter
+
+    # Before any route is added: <int:...> ids stay within the database's integer range.
+    app.url_map.converters["int"] = IdConverter
     # One line a blueprint, so that features added side by side do not touch each other.
     for name in (
         "auth",
@@ -136,6 +140,7 @@ def register_blueprints(app: Flask) -> None:
         "coaching",
         "responses",
         "exports",
+        "event_log",
     ):
         app.register_blueprint(import_module(f"auditapp.views.{name}").bp)
     import_module("auditapp.views.auth").require_login_everywhere(app)
@@ -143,7 +148,6 @@ def register_blueprints(app: Flask) -> None:
 
 def register_errorhandlers(app: Flask) -> None:
     from auditapp.views.errors import register
-        "event_log",
 
     register(app)
 

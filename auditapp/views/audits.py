@@ -11,6 +11,7 @@ from auditapp.models import Audit, StaffMember
 from auditapp.services import audit_queries, checklists
 from auditapp.services import audits as audit_service
 from auditapp.services.results import result_view
+from auditapp.validators import query_number
 
 from . import audit_forms as af
 from .access import EVERYONE, roles_required
@@ -31,7 +32,7 @@ def index():
     page = audit_queries.list_audits(
         current_user,
         filters,
-        page=request.args.get("page", 1, type=int),
+        page=request.args.get("page", 1, type=query_number),
         per_page=current_app.config["AUDITS_PER_PAGE"],
     )
     return render_template("audits/index.html", form=form, page=page, filters=filters)

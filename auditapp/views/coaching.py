@@ -13,6 +13,7 @@ from auditapp.forms import CoachingForm, options
 from auditapp.models import Audit, StaffMember
 from auditapp.services import audit_queries, checklists, coaching
 from auditapp.services.audits import checklist_of
+from auditapp.validators import query_number
 
 from .access import READERS, roles_required
 
@@ -77,7 +78,7 @@ def new(staff_id: int):
 
 
 def _source_audit(staff: StaffMember) -> Audit | None:
-    audit_id = request.args.get("audit", type=int)
+    audit_id = request.args.get("audit", type=query_number)
     if audit_id is None:
         return None
     audit = db.get_or_404(Audit, audit_id)

@@ -14,6 +14,7 @@ from auditapp.forms import RosterForm, StaffForm, options
 from auditapp.models import Audit, StaffMember, Team
 from auditapp.services import coaching, event_log, people, progress
 from auditapp.services.progress_report import progress_pdf
+from auditapp.validators import query_number
 
 from .access import EVERYONE, READERS, STAFF_MANAGERS, roles_required
 from .progress_forms import ProgressFilterForm
@@ -33,7 +34,7 @@ def _list_page(form: StaffForm, roster: RosterForm, status: int = 200):
         .options(joinedload(StaffMember.team))
         .order_by(StaffMember.active.desc(), StaffMember.name)
     )
-    page = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=50)
+    page = db.paginate(query, page=request.args.get("page", 1, type=query_number), per_page=50)
     counts = dict(
         db.session.execute(
             select(Audit.staff_member_id, func.count(Audit.id))

@@ -1,0 +1,485 @@
+"""Hostile input over every form and URL: each gets a clear 4xx page and changes nothing.
+
+The route walks read `app.url_map`, so a new route is covered as soon as it exists; a new
+POST route fails `test_every_post_route_has_a_valid_post` until VALID_POSTS says what a
+good post to it looks like (the hostile variants are built from that).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from types import SimpleNamespace
+from urllib.parse import urlsplit
+
+import pytest
+from conftest import PASSWORD, form_data, running_app, text_of
+from sqlalchemy import func, select
+from test_access import EXPIRED, FORBIDDEN, ROLES, assert_forbidden, token_from
+from test_pdf import pdf_text
+from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.routing import IntegerConverter
+
+from auditapp.extensions import db
+from auditapp.models import Audit, StaffMember, Team
+from auditapp.services import responses
+from auditapp.validators import MAX_ID, bad_character
+
+NOT_FOUND = "Page not found"
+PUBLIC = {"static", "bootstrap.static", "auth.login"}
+METHODS = ("GET", "POST")
+
+
+# ---------------------------------------------------------------------------------------
+# Helpers: the whole database before and after, the app's routes
+# ---------------------------------------------------------------------------------------
+
+
+def table_counts() -> dict[str, int]:
+    """Rows in every table of the schema."""
+    return {
+        table.name: db.session.scalar(select(func.count()).select_from(table))
+        for table in db.metadata.sorted_tables
+    }
+
+
+def dump() -> dict[str, list[tuple]]:
+    """Every row of every table: equal dumps mean nothing was added, changed or removed
+    (updated_at and revision columns included). Logging in, which the tests do between
+    requests, sets last_login_at: that column is left out."""
+    db.session.expire_all()
+    return {
+        table.name: sorted(
+            tuple(repr(row[c.name]) for c in table.columns if c.name != "last_login_at")
+            for row in db.session.execute(table.select()).mappings()
+        )
+        for table in db.metadata.sorted_tables
+    }
+
+
+def assert_clean_error(response, status: int, message: str | None = None) -> None:
+    """The status asked for, on a page that says what went wrong, with no traceback."""
+    page = text_of(response)
+    assert response.status_code == status, f"{response.status_code}: {page[:300]}"
+    assert "Traceback" not in response.get_data(as_text=True)
+    assert f"Error {status}" in page or status in (400,), page[:300]
+    if message:
+        assert message in page, page[:300]
+
+
+def routes(app, *, methods=METHODS):
+    """(rule, method) for every route behind the login wall."""
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if rule.endpoint in PUBLIC:
+            continue
+        for method in sorted(rule.methods & set(methods)):
+            yield rule, method
+
+
+def allowed_roles(app, endpoint: str) -> tuple[str, ...]:
+    # Logging out is for anyone logged in.
+    return getattr(app.view_functions[endpoint], "allowed_roles", ROLES)
+
+
+@pytest.fixture
+def world(make_staff, make_user, make_audit):
+    """Supervisor A's draft and submitted audits; B is another supervisor; the staff login
+    is Oscar's, who has his own audit; Olga is another staff member."""
+    olga = make_staff("Olga Other", team="Back office")
+    oscar = make_staff("Oscar Own", team="Front desk")
+    author = make_user("supervisor", email="author@example.com")
+    staff_login = make_user("staff", email="oscar@example.com", staff=oscar)
+    return SimpleNamespace(
+        olga=olga,
+        oscar=oscar,
+        author=author,
+        other_supervisor=make_user("supervisor", email="other@example.com"),
+        trainer=make_user("trainer", email="trainer@example.com"),
+        admin=make_user("admin", email="admin@example.com"),
+        staff_login=staff_login,
+        bystander=make_user("trainer", email="bystander@example.com"),
+        audit=make_audit(staff=olga, supervisor=author),
+        own_audit=make_audit(staff=oscar, supervisor=author),
+        draft=make_audit(staff=olga, supervisor=author, submit=False),
+        undisputed=make_audit(staff=oscar, supervisor=author),
+        disputed=responses.dispute(
+            make_audit(staff=oscar, supervisor=author), staff_login, "That was not me"
+        ),
+    )
+
+
+def user_for(world, role: str):
+    return {
+        "admin": world.admin,
+        "supervisor": world.author,
+        "trainer": world.trainer,
+        "staff": world.staff_login,
+    }[role]
+
+
+def url_args(world, endpoint: str, rule) -> dict:
+    """The ids a route's URL needs: records the role in VALID_POSTS may act on."""
+    audit = {
+        "audits.edit": world.draft,
+        "responses.acknowledge": world.own_audit,
+        "responses.dispute": world.undisputed,
+        "responses.reject": world.disputed,
+    }.get(endpoint, world.audit)
+    values = {
+        "audit_id": audit.id,
+        "staff_id": world.olga.id,
+        "team_id": world.olga.team_id,
+        "user_id": world.bystander.id,
+        "checklist_id": "counter-basics",
+    }
+    return {name: values[name] for name in rule.arguments}
+
+
+def build(app, world, rule, **query) -> str:
+    url = app.url_map.bind("localhost").build(rule.endpoint, url_args(world, rule.endpoint, rule))
+    extra = EXTRA_QUERY.get(rule.endpoint, {})
+    return url + ("?" + "&".join(f"{k}={v}" for k, v in {**extra, **query}.items()))
+
+
+# A good post to each POST route, with the role that may send it and the status it gets.
+# The hostile tests send the same posts with something wrong, so each starts from a post
+# that would have changed something.
+VALID_POSTS = {
+    "audits.new": ("supervisor", lambda w: form_data()),
+    "audits.edit": ("supervisor", lambda w: form_data(token=w.draft.form_token)),
+    "audits.amend": ("supervisor", lambda w: form_data(reason="Wrong channel")),
+    "responses.acknowledge": ("staff", lambda w: {"acknowledge": "1"}),
+    "responses.dispute": ("staff", lambda w: {"comment": "Not me", "dispute": "1"}),
+    "responses.reject": ("supervisor", lambda w: {"reason": "It was you", "reject": "1"}),
+    "staff.index": ("admin", lambda w: {"name": "Nia New", "team_id": str(w.olga.team_id)}),
+    "staff.edit": (
+        "admin",
+        lambda w: {"name": "Olga Renamed", "team_id": str(w.olga.team_id), "active": "y"},
+    ),
+    "staff.import_roster": ("admin", lambda w: {"roster": "name,team\nNia New,Ops\n"}),
+    "teams.index": ("admin", lambda w: {"name": "Night shift"}),
+    "teams.edit": ("admin", lambda w: {"name": "Back room"}),
+    "users.index": (
+        "admin",
+        lambda w: {
+            "name": "Una User",
+            "email": "una@example.com",
+            "role": "trainer",
+            "staff_member_id": "0",
+            "password": "long enough pw",
+        },
+    ),
+    "users.password": ("admin", lambda w: {"password": "another long pw"}),
+    "users.toggle_active": ("admin", lambda w: {}),
+    "coaching.new": (
+        "trainer",
+        lambda w: {"note": "Greet first", "follow_up_on": "2030-01-01", "item_ids": "greeted"},
+    ),
+    "auth.logout": ("admin", lambda w: {}),
+}
+EXTRA_QUERY = {
+    "audits.new": {"staff": "{olga}", "checklist": "counter-basics"},
+    "coaching.new": {"checklist": "counter-basics"},
+}
+
+
+def post_url(app, world, rule) -> str:
+    url = build(app, world, rule)
+    return url.format(olga=world.olga.id).rstrip("?")
+
+
+def valid_post(world, endpoint: str):
+    role, data = VALID_POSTS[endpoint]
+    return role, data(world)
+
+
+def login(client, user) -> None:
+    client.post("/logout")
+    response = client.post("/login", data={"email": user.email, "password": PASSWORD})
+    assert response.status_code == 302, text_of(response)
+
+
+def post_routes(app):
+    return [rule for rule, _ in routes(app, methods=("POST",))]
+
+
+# ---------------------------------------------------------------------------------------
+# 0. The valid posts really change something (so refusing them below means something)
+# ---------------------------------------------------------------------------------------
+
+
+def test_every_post_route_has_a_valid_post(app):
+    missing = [r.endpoint for r in post_routes(app) if r.endpoint not in VALID_POSTS]
+    assert not missing, "add these to VALID_POSTS in tests/test_hostile.py: " + ", ".join(missing)
+
+
+def test_the_valid_posts_change_the_database(app, client, world):
+    for rule in post_routes(app):
+        if rule.endpoint == "auth.logout":
+            continue
+        role, data = valid_post(world, rule.endpoint)
+        login(client, user_for(world, role))
+        before = dump()
+        response = client.post(post_url(app, world, rule), data=data)
+        assert response.status_code == 302, f"{rule.endpoint}: {text_of(response)[:400]}"
+        assert dump() != before, rule.endpoint
+
+
+# ---------------------------------------------------------------------------------------
+# 1. Ids in the URL: missing, out of range, not numbers, other people's
+# ---------------------------------------------------------------------------------------
+
+
+def int_args(rule) -> list[str]:
+    return [n for n, c in rule._converters.items() if isinstance(c, IntegerConverter)]
+
+
+def id_routes(app):
+    return [(rule, method) for rule, method in routes(app) if int_args(rule)]
+
+
+def with_ids(app, world, rule, value: str) -> str:
+    """The route's URL with every int argument replaced by `value` (other args as usual)."""
+    sentinel = 424242
+    args = {**url_args(world, rule.endpoint, rule), **dict.fromkeys(int_args(rule), sentinel)}
+    url = app.url_map.bind("localhost").build(rule.endpoint, args)
+    return url.replace(str(sentinel), value)
+
+
+@pytest.mark.parametrize("value", ["999999", str(MAX_ID), str(MAX_ID + 1), "9" * 20])
+def test_ids_that_name_no_record_give_404_and_change_nothing(app, client, world, value):
+    before = dump()
+    failures = []
+    checked = 0
+    for rule, method in id_routes(app):
+        role = VALID_POSTS.get(rule.endpoint, (allowed_roles(app, rule.endpoint)[0],))[0]
+        login(client, user_for(world, role))
+        data = valid_post(world, rule.endpoint)[1] if method == "POST" else None
+        response = client.open(with_ids(app, world, rule, value), method=method, data=data)
+        checked += 1
+        if response.status_code != 404 or NOT_FOUND not in text_of(response):
+            failures.append(f"{method} {rule.rule}: {response.status_code}")
+    assert not failures, failures
+    assert checked >= 20
+    assert dump() == before
+
+
+@pytest.mark.parametrize("value", ["-1", "0", "1e3", "abc", "1.5", "0x1F", "%00", "%ff"])
+def test_ids_that_are_not_positive_whole_numbers_give_404(app, client, world, value):
+    login(client, world.admin)
+    before = dump()
+    failures = []
+    for rule, method in id_routes(app):
+        response = client.open(with_ids(app, world, rule, value), method=method)
+        if response.status_code != 404 or NOT_FOUND not in text_of(response):
+            failures.append(f"{method} {rule.rule}: {response.status_code}")
+    assert not failures, failures
+    assert dump() == before
+
+
+def test_a_source_audit_id_in_the_query_that_names_nothing_gives_404(app, client, world):
+    login(client, world.trainer)
+    for value in ("999999", "9" * 20, "-5"):
+        response = client.get(f"/staff/{world.olga.id}/coaching/new?audit={value}")
+        assert_clean_error(response, 404, NOT_FOUND)
+
+
+def audit_routes(app):
+    return [(r, m) for r, m in routes(app) if "audit_id" in r.arguments]
+
+
+@pytest.mark.parametrize("reader", ["other supervisor", "trainer", "admin", "staff"])
+def test_a_draft_is_refused_on_every_audit_url_to_all_but_its_author(app, client, world, reader):
+    user = {
+        "other supervisor": world.other_supervisor,
+        "trainer": world.trainer,
+        "admin": world.admin,
+        "staff": world.staff_login,
+    }[reader]
+    login(client, user)
+    before = dump()
+    failures = []
+    for rule, method in audit_routes(app):
+        url = app.url_map.bind("localhost").build(rule.endpoint, {"audit_id": world.draft.id})
+        data = valid_post(world, rule.endpoint)[1] if method == "POST" else None
+        response = client.open(url, method=method, data=data)
+        if response.status_code != 403 or FORBIDDEN not in text_of(response):
+            failures.append(f"{method} {url}: {response.status_code}")
+    assert not failures, failures
+    assert dump() == before
+
+
+def test_staff_are_refused_every_url_about_someone_else(app, client, world):
+    """Olga's audit and page, with Oscar's staff login, on every route staff may use."""
+    login(client, world.staff_login)
+    before = dump()
+    failures = []
+    checked = 0
+    for rule, method in routes(app):
+        if "staff" not in allowed_roles(app, rule.endpoint):
+            continue
+        if not {"audit_id", "staff_id"} & set(rule.arguments):
+            continue
+        args = {"audit_id": world.audit.id, "staff_id": world.olga.id}
+        url = app.url_map.bind("localhost").build(
+            rule.endpoint, {k: v for k, v in args.items() if k in rule.arguments}
+        )
+        data = valid_post(world, rule.endpoint)[1] if method == "POST" else None
+        response = client.open(url, method=method, data=data)
+        checked += 1
+        if response.status_code != 403 or FORBIDDEN not in text_of(response):
+            failures.append(f"{method} {url}: {response.status_code}")
+    assert not failures, failures
+    assert checked >= 6
+    assert dump() == before
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_roles_are_refused_every_url_not_theirs_and_nothing_changes(app, client, world, role):
+    """A staff login on every supervisor/trainer/admin URL, and so on for each role; the
+    POSTs carry a good form, so a missed role check would change the database."""
+    login(client, user_for(world, role))
+    before = dump()
+    failures = []
+    for rule, method in routes(app):
+        if role in allowed_roles(app, rule.endpoint):
+            continue
+        data = valid_post(world, rule.endpoint)[1] if method == "POST" else None
+        url = post_url(app, world, rule)
+        response = client.open(url, method=method, data=data)
+        if response.status_code != 403:
+            failures.append(f"{method} {url}: {response.status_code}")
+        else:
+            assert_forbidden(response)
+    assert not failures, failures
+    assert dump() == before
+
+
+# ---------------------------------------------------------------------------------------
+# 2. Query strings on every page that reads one
+# ---------------------------------------------------------------------------------------
+
+HOSTILE_VALUES = (
+    "-1",
+    "0",
+    "999999999999",
+    "9" * 30,
+    "abc",
+    "1e3",
+    "2026-13-45",
+    "%00",
+    "%ff%fe",
+    "%3Cscript%3E",
+    "a" * 3000,
+)
+REPEATED = {"abc", "9" * 30, "%00"}  # also given after a good value of the same name
+
+
+def get_routes(app):
+    return [rule for rule, _ in routes(app, methods=("GET",))]
+
+
+class TrackingArgs(ImmutableMultiDict):
+    """Query arguments that note which names the view asked for."""
+
+    read: set[str] = set()
+
+    def __getitem__(self, key):
+        self.read.add(key)
+        return super().__getitem__(key)
+
+    def get(self, key, default=None, type=None):
+        self.read.add(key)
+        return super().get(key, default, type)
+
+    def getlist(self, key, type=None):
+        self.read.add(key)
+        return super().getlist(key, type)
+
+    def __contains__(self, key):
+        self.read.add(key)
+        return super().__contains__(key)
+
+
+def params_read(app, client, url: str) -> set[str]:
+    """The query arguments a page looks at (asked with one dummy argument present)."""
+    TrackingArgs.read = set()
+    joiner = "&" if "?" in url else "?"
+    response = client.get(f"{url}{joiner}_=1")
+    response.close()
+    return TrackingArgs.read - {"_"}
+
+
+def test_hostile_query_strings_never_give_a_server_error(app, client, world):
+    """Every hostile value in every argument each page reads, given once and twice: a page
+    (200), a clear 400 or a 404; never a 500."""
+    app.request_class = type(
+        "Tracking", (app.request_class,), {"parameter_storage_class": TrackingArgs}
+    )
+    failures = []
+    tried = 0
+    for rule in get_routes(app):
+        login(client, user_for(world, allowed_roles(app, rule.endpoint)[0]))
+        base = post_url(app, world, rule)
+        joiner = "&" if "?" in base else "?"
+        for param in sorted(params_read(app, client, base)):
+            for value in HOSTILE_VALUES:
+                repeated = [f"{param}=1&{param}={value}"] if value in REPEATED else []
+                for query in (f"{param}={value}", *repeated):
+                    response = client.get(f"{base}{joiner}{query}")
+                    body = response.get_data()
+                    response.close()
+                    tried += 1
+                    if response.status_code not in (200, 302, 400, 404) or (
+                        response.status_code >= 400 and b"Traceback" in body
+                    ):
+                        failures.append(f"{rule.rule}?{query[:40]}: {response.status_code}")
+    assert not failures, failures
+    assert tried > 300
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "message"),
+    [
+        ("date_from=2026-13-45", 400, "Not a valid date value."),
+        ("date_from=2026-11-10&date_to=2026-11-01", 400, "The end date is before the start date."),
+        ("staff=abc", 400, "Invalid Choice: could not coerce."),
+        ("team=999999", 400, "Not a valid choice."),
+        ("checklist=no-such-list", 400, "Not a valid choice."),
+        ("page=-1", 404, NOT_FOUND),
+        ("page=999999999999", 404, NOT_FOUND),
+        ("page=99999999999999999999999", 404, NOT_FOUND),
+    ],
+)
+@pytest.mark.parametrize("path", ["/audits", "/audits/export.csv", "/audits/print"])
+def test_audit_list_filters_say_what_is_wrong(app, client, world, path, query, status, message):
+    login(client, world.author)
+    if path != "/audits" and query.startswith("page"):
+        return  # exports and prints have no pages
+    response = client.get(f"{path}?{query}")
+    assert_clean_error(response, status, message)
+
+
+@pytest.mark.parametrize(
+    ("path", "start", "end"),
+    [
+        ("/insights", "date_from", "date_to"),
+        ("/teams/{team}", "date_from", "date_to"),
+        ("/teams/{team}/report.pdf", "date_from", "date_to"),
+        ("/staff/{staff}", "from", "to"),
+        ("/staff/{staff}/report.pdf", "from", "to"),
+    ],
+)
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("{start}=2026-13-45", "Not a valid date value."),
+        ("{start}=2026-11-10&{end}=2026-11-01", "The end date is before the start date."),
+    ],
+)
+def test_period_filters_say_what_is_wrong(app, client, world, path, start, end, query, message):
+    login(client, world.trainer)
+    url = path.format(team=world.olga.team_id, staff=world.olga.id)
+    response = client.get(f"{url}?{query.format(start=start, end=end)}")
+    assert response.status_code == 400, text_of(response)[:300]
+    assert message in text_of(response)
