@@ -13,6 +13,7 @@ from auditapp.forms import options
 from auditapp.models import User
 from auditapp.models.event_log import ACTIONS
 from auditapp.services import event_log
+from auditapp.validators import query_number
 
 from .access import roles_required
 
@@ -47,7 +48,7 @@ def index():
     page = event_log.entries_page(
         form.action.data or None,
         form.user.data or None,
-        page=request.args.get("page", 1, type=int),
+        page=request.args.get("page", 1, type=query_number),
         per_page=current_app.config["AUDITS_PER_PAGE"],
     )
     return render_template(
