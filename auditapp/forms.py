@@ -36,6 +36,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from auditapp.checklists import CHANNEL_LABELS, NA, Checklist
 from auditapp.models.people import ROLE_LABELS
 from auditapp.services.audits import CUSTOMER_TYPES, OUTCOMES
+from auditapp.validators import PlainText
 
 ITEM_PREFIX = "item_"
 COMMENT_PREFIX = "comment_"
@@ -63,14 +64,14 @@ def comment_field_name(item_id: str) -> str:
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254), PlainText()])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
     submit = SubmitField("Log in")
 
 
 class UserForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
-    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
+    name = StringField("Name", validators=[DataRequired(), Length(max=120), PlainText()])
+    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254), PlainText()])
     role = SelectField("Role", choices=options(ROLE_LABELS.items()))
     staff_member_id = SelectField(
         "Staff member (for a staff login)", coerce=int, choices=[], validate_choice=False
@@ -85,13 +86,15 @@ class PasswordResetForm(FlaskForm):
 
 
 class TeamForm(FlaskForm):
-    name = StringField("Team name", validators=[DataRequired(), Length(max=120)])
+    name = StringField("Team name", validators=[DataRequired(), Length(max=120), PlainText()])
     submit = SubmitField("Save team")
 
 
 class StaffForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
-    code = StringField("Employee code (optional)", validators=[Optional(), Length(max=40)])
+    name = StringField("Name", validators=[DataRequired(), Length(max=120), PlainText()])
+    code = StringField(
+        "Employee code (optional)", validators=[Optional(), Length(max=40), PlainText()]
+    )
     team_id = SelectField("Team", coerce=int, choices=[])
     active = BooleanField("Active (can be observed)", default=True)
     submit = SubmitField("Save staff member")
@@ -100,7 +103,7 @@ class StaffForm(FlaskForm):
 class RosterForm(FlaskForm):
     roster = TextAreaField(
         "Roster (CSV with a header row: name, team, code)",
-        validators=[DataRequired(), Length(max=200_000)],
+        validators=[DataRequired(), Length(max=200_000)],  # rows checked by import_roster
         render_kw={"rows": 6},
     )
     submit = SubmitField("Import roster")
@@ -141,8 +144,8 @@ class AuditFilterForm(FlaskForm):
 
 
 class _AuditFormBase(FlaskForm):
-    token = HiddenField(validators=[DataRequired()])
-    fingerprint = HiddenField(validators=[DataRequired()])
+    token = HiddenField(validators=[DataRequired(), Length(max=64), PlainText()])
+    fingerprint = HiddenField(validators=[DataRequired(), Length(max=64), PlainText()])
     channel = SelectField("Channel", validators=[InputRequired()])
     observed_at = DateTimeLocalField(
         "When it happened", format="%Y-%m-%dT%H:%M", validators=[InputRequired()]
@@ -164,7 +167,9 @@ class _AuditFormBase(FlaskForm):
         "Monetary value", places=2, validators=[Optional(), NumberRange(min=0, max=10**9)]
     )
     lead_captured = BooleanField("A lead or referral was captured")
-    notes = TextAreaField("Overall notes", validators=[Length(max=5000)], render_kw={"rows": 4})
+    notes = TextAreaField(
+        "Overall notes", validators=[Length(max=5000), PlainText()], render_kw={"rows": 4}
+    )
     save_draft = SubmitField("Save draft")
     submit = SubmitField("Submit audit")
 
@@ -198,7 +203,9 @@ def build_audit_form(checklist: Checklist, *, amend: bool = False, **kwargs) -> 
         setattr(
             AuditForm,
             comment_field_name(item.id),
-            TextAreaField("Comment", validators=[Length(max=2000)], render_kw={"rows": 1}),
+            TextAreaField(
+                "Comment", validators=[Length(max=2000), PlainText()], render_kw={"rows": 1}
+            ),
         )
     if amend:
         AuditForm.reason = TextAreaField(
@@ -206,6 +213,7 @@ def build_audit_form(checklist: Checklist, *, amend: bool = False, **kwargs) -> 
             validators=[
                 DataRequired(message="Say why the audit is being amended."),
                 Length(max=2000),
+                PlainText(),
             ],
             render_kw={"rows": 2},
         )
@@ -222,6 +230,7 @@ class DisputeForm(FlaskForm):
         validators=[
             DataRequired(message="Write what you disagree with."),
             Length(max=2000),
+            PlainText(),
         ],
         render_kw={"rows": 3},
     )
@@ -234,6 +243,7 @@ class RejectDisputeForm(FlaskForm):
         validators=[
             DataRequired(message="Write why the dispute is rejected."),
             Length(max=2000),
+            PlainText(),
         ],
         render_kw={"rows": 2},
     )
@@ -253,7 +263,7 @@ class CoachingForm(FlaskForm):
     section_id = SelectField("Or a whole section", choices=[], validators=[Optional()])
     note = TextAreaField(
         "Note for the staff member",
-        validators=[DataRequired(), Length(max=2000)],
+        validators=[DataRequired(), Length(max=2000), PlainText()],
         render_kw={"rows": 3},
     )
     follow_up_on = DateField("Follow up by", validators=[InputRequired()])

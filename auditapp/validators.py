@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import unicodedata
+from urllib.parse import unquote_to_bytes
 
+from flask import abort, request
 from werkzeug.routing import IntegerConverter
 from wtforms.validators import ValidationError
 
@@ -40,8 +42,6 @@ def bad_character(text: str) -> str | None:
 class PlainText:
     """WTForms validator for every free-text field: no control characters, valid UTF-8."""
 
-    field_flags: dict[str, bool] = {}
-
     def __call__(self, form, field) -> None:
         reason = bad_character(field.data or "") if isinstance(field.data, str) else None
         if reason:
@@ -65,3 +65,22 @@ def query_number(value: str) -> int:
     ValueError, so the argument's default applies.
     """
     return min(int(value), MAX_ID)
+
+
+def refuse_undecodable() -> None:
+    """Before each request: 400 when the query string or a urlencoded form is not UTF-8.
+
+    Werkzeug keeps such bytes as literal "%FF" text, which would be stored as if typed.
+    """
+    raw = [request.query_string]
+    if request.mimetype == "application/x-www-form-urlencoded":
+        raw.append(request.get_data(cache=True))  # the form is parsed from this copy later
+    for data in raw:
+        try:
+            unquote_to_bytes(data.replace(b"+", b" ")).decode("utf-8")
+        except UnicodeDecodeError:
+            abort(
+                400,
+                "What was sent could not be read: it was not UTF-8 text. "
+                "Reload the page and send it again.",
+            )

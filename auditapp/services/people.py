@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from auditapp.extensions import db
 from auditapp.models import ROLES, StaffMember, Team, User
+from auditapp.validators import bad_character
 
 from . import event_log
 
@@ -24,6 +25,13 @@ class PeopleError(ValueError):
     def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
+
+
+def _check_text(value: str | None, what: str, field: str | None) -> None:
+    # The forms refuse these too; this covers the CLI (and PostgreSQL refuses NUL outright).
+    reason = bad_character(value or "")
+    if reason:
+        raise PeopleError(f"The {what} {reason}.", field)
 
 
 def normalise_email(email: str) -> str:
@@ -53,6 +61,8 @@ def create_user(
     commit: bool = True,
 ) -> User:
     """Add a user; a staff login must be linked to exactly one staff member."""
+    _check_text(email, "email", "email")
+    _check_text(name, "name", "name")
     email = normalise_email(email)
     try:
         email = validate_email(email, check_deliverability=False).normalized.lower()
@@ -99,6 +109,7 @@ def set_user_active(user: User, active: bool) -> None:
 
 def team_named(name: str, *, create: bool = False) -> Team | None:
     """The team with this name (case-insensitive); created when asked and missing."""
+    _check_text(name, "team name", "name")
     name = " ".join(name.split())
     team = db.session.execute(
         select(Team).where(func.lower(Team.name) == name.lower())
@@ -158,6 +169,8 @@ def _check_code(code: str | None, staff_id: int | None = None) -> str | None:
 
 def add_staff(name: str, team: str | None, code: str | None = None, *, commit: bool = True):
     """Add a staff member to a team (created if new)."""
+    _check_text(name, "name", "name")
+    _check_text(code, "employee code", "code")
     name = " ".join(name.split())
     if not name:
         raise PeopleError("A staff member needs a name.", "name")
@@ -225,6 +238,9 @@ def import_roster(text: str) -> list[StaffMember]:
         values = {k: (v or "").strip() for k, v in row.items()}
         if not any(values.values()):
             continue
+        for column, value in values.items():
+            if reason := bad_character(value):
+                errors.append(RowError(line, f"the {column} {reason}"))
         if not values.get("name"):
             errors.append(RowError(line, "the name is empty"))
         code = values.get("code") or ""

@@ -11,6 +11,7 @@ from sqlalchemy.exc import InternalError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from auditapp.extensions import db
+from auditapp.validators import refuse_undecodable
 
 MESSAGES = {
     400: (
@@ -54,6 +55,8 @@ def register(app: Flask) -> None:
 
     # Only the login is rate-limited, so its 429 is the login page saying how long to wait.
     app.register_error_handler(RateLimitExceeded, too_many_attempts)
+    # First of all: CSRFProtect's check parses the form, and the raw body is gone after that.
+    app.before_request_funcs.setdefault(None, []).insert(0, refuse_undecodable)
 
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError):
