@@ -7,20 +7,25 @@ good post to it looks like (the hostile variants are built from that).
 
 from __future__ import annotations
 
+import csv
+import io
 from types import SimpleNamespace
 from typing import ClassVar
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import pytest
-from conftest import PASSWORD, form_data, text_of
+from conftest import GOOD_ANSWERS, PASSWORD, form_data, text_of
+from flask import g
 from markupsafe import escape
 from sqlalchemy import func, select
-from test_access import FORBIDDEN, ROLES, assert_forbidden
-from werkzeug.datastructures import ImmutableMultiDict
+from test_access import EXPIRED, FORBIDDEN, ROLES, assert_forbidden, token_from
+from test_pdf import pdf_text
+from werkzeug.datastructures import FileStorage, ImmutableMultiDict, MultiDict
 from werkzeug.routing import IntegerConverter
+from werkzeug.test import encode_multipart
 
 from auditapp.extensions import db
-from auditapp.models import StaffMember
+from auditapp.models import Audit, StaffMember
 from auditapp.services import responses
 from auditapp.validators import MAX_ID, bad_character
 
@@ -664,3 +669,240 @@ def test_the_login_form_refuses_a_nul_in_the_email(app, client, world):
     response = client.post("/login", data={"email": "admin@example.com\x00", "password": "x"})
     assert response.status_code in (400, 401), text_of(response)[:300]
     assert "control character" in text_of(response)
+
+
+# ---------------------------------------------------------------------------------------
+# 4. Production settings: CSRF tokens required, request size limited
+# ---------------------------------------------------------------------------------------
+
+
+def production(app) -> None:
+    """Turn CSRF on, as it is outside the tests (read by Flask-WTF on every request)."""
+    app.config["WTF_CSRF_ENABLED"] = True
+
+
+def csrf_login(client, user) -> None:
+    # The tests' app context (and so flask.g) outlives requests: forget the last login.
+    g.pop("_login_user", None)
+    g.pop("csrf_token", None)
+    token = token_from(client.get("/login"))
+    response = client.post(
+        "/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token}
+    )
+    assert response.status_code == 302, text_of(response)[:300]
+
+
+@pytest.mark.parametrize("token", [None, "", "not-a-token", "IjEi.wrong.signature"])
+def test_posts_without_a_good_csrf_token_are_refused_and_change_nothing(app, world, token):
+    production(app)
+    failures = []
+    for rule in post_routes(app):
+        role, data = valid_post(world, rule.endpoint)
+        client = app.test_client()
+        csrf_login(client, user_for(world, role))
+        if token is not None:
+            data = {**data, "csrf_token": token}
+        before = dump()
+        response = client.post(post_url(app, world, rule), data=data)
+        page = text_of(response)
+        if response.status_code != 400 or EXPIRED not in page:
+            failures.append(f"{rule.endpoint}: {response.status_code} {page[:80]}")
+        assert dump() == before, rule.endpoint
+    assert not failures, failures
+
+
+def test_a_login_without_a_csrf_token_is_refused(app, world):
+    production(app)
+    client = app.test_client()
+    response = client.post("/login", data={"email": world.admin.email, "password": PASSWORD})
+    assert_clean_error(response, 400, EXPIRED)
+
+
+TOO_BIG = 2 * 1024 * 1024 + 1
+
+
+@pytest.mark.parametrize("how", ["field", "file"])
+def test_posts_over_the_size_limit_get_413_and_change_nothing(app, world, how):
+    production(app)
+    failures = []
+    rules = [*post_routes(app), app.url_map._rules_by_endpoint["auth.login"][0]]
+    for rule in rules:
+        client = app.test_client()
+        if rule.endpoint == "auth.login":
+            role, data = "admin", {"email": world.admin.email, "password": PASSWORD}
+        else:
+            role, data = valid_post(world, rule.endpoint)
+            csrf_login(client, user_for(world, role))
+        if how == "field":
+            body, content_type = urlencode({**data, "padding": "x" * TOO_BIG}, doseq=True), None
+        else:
+            files = {**data, "upload": FileStorage(io.BytesIO(b"x" * TOO_BIG), "big.csv")}
+            boundary, body = encode_multipart(MultiDict(files))
+            content_type = f"multipart/form-data; boundary={boundary}"
+        before = dump()
+        response = client.post(
+            post_url(app, world, rule),
+            data=body,
+            content_type=content_type or "application/x-www-form-urlencoded",
+        )
+        page = text_of(response)
+        if response.status_code != 413 or "Too much data" not in page:
+            failures.append(f"{rule.endpoint}: {response.status_code} {page[:80]}")
+        assert dump() == before, rule.endpoint
+    assert not failures, failures
+
+
+def test_text_not_sent_as_utf8_is_refused_with_csrf_on(app, world):
+    """The check reads the raw body before CSRFProtect parses it."""
+    production(app)
+    client = app.test_client()
+    csrf_login(client, world.admin)
+    token = token_from(client.get("/teams"))
+    before = dump()
+    response = client.post(
+        "/teams",
+        data=f"csrf_token={token}&name=Caf%e9",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert_clean_error(response, 400, "could not be read")
+    assert dump() == before
+    response = client.post("/teams", data={"csrf_token": token, "name": "Café"})
+    assert response.status_code == 302, text_of(response)[:300]
+
+
+# ---------------------------------------------------------------------------------------
+# 5. Markup and formulas in names and comments: shown as text everywhere
+# ---------------------------------------------------------------------------------------
+
+SCRIPT = "<script>alert(1)</script>"
+ATTRIBUTE = '"><img src=x onerror=alert(1)>'
+FORMULA = '=HYPERLINK("https://evil.example","x")'
+
+
+@pytest.fixture
+def hostile_world(world, make_staff, make_audit):
+    """Records whose names and comments are markup and a spreadsheet formula."""
+    from auditapp.services import people
+
+    staff = make_staff(SCRIPT, team=ATTRIBUTE)
+    audit = make_audit(
+        staff=staff,
+        supervisor=world.author,
+        answers={**GOOD_ANSWERS, "greeted": "no"},
+    )
+    db.session.execute(
+        Audit.__table__.update().where(Audit.id == audit.id).values(notes=f"{SCRIPT} {FORMULA}")
+    )
+    people.create_user("x@example.com", ATTRIBUTE, "trainer", PASSWORD)
+    db.session.commit()
+    world.hostile_staff, world.hostile_audit = staff, audit
+    return world
+
+
+def test_markup_in_names_and_notes_is_escaped_on_every_page(app, client, hostile_world):
+    w = hostile_world
+    failures = []
+    pages = 0
+    for role in ("admin", "supervisor", "trainer"):
+        login(client, user_for(w, role))
+        for rule in get_routes(app):
+            if role not in allowed_roles(app, rule.endpoint):
+                continue
+            args = {
+                "audit_id": w.hostile_audit.id,
+                "staff_id": w.hostile_staff.id,
+                "team_id": w.hostile_staff.team_id,
+                "user_id": w.bystander.id,
+                "checklist_id": "counter-basics",
+            }
+            url = app.url_map.bind("localhost").build(
+                rule.endpoint, {k: v for k, v in args.items() if k in rule.arguments}
+            )
+            response = client.get(url)
+            body = response.get_data()
+            response.close()
+            if response.mimetype != "text/html":
+                continue
+            pages += 1
+            html = body.decode()
+            for raw in (SCRIPT, "<img src=x"):
+                if raw in html:
+                    failures.append(f"{role} {url}: {raw}")
+    assert not failures, failures
+    assert pages >= 20
+    login(client, w.admin)
+    staff_page = client.get(f"/staff/{w.hostile_staff.id}").get_data(as_text=True)
+    assert str(escape(SCRIPT)) in staff_page
+
+
+def test_markup_is_plain_text_in_pdfs(app, client, hostile_world):
+    login(client, hostile_world.author)
+    response = client.get(f"/audits/{hostile_world.hostile_audit.id}.pdf")
+    assert response.status_code == 200
+    text = " ".join(pdf_text(response.data))
+    assert SCRIPT in text
+    assert '"><img src=x onerror=alert(1)>' in text
+
+
+def test_formulas_are_defused_and_markup_kept_as_text_in_csv(app, client, hostile_world):
+    login(client, hostile_world.author)
+    response = client.get("/audits/export.csv")
+    assert response.status_code == 200
+    cells = [c for row in csv.reader(io.StringIO(response.get_data(as_text=True))) for c in row]
+    assert SCRIPT in cells
+    assert not any(c.startswith(("=", "+", "-", "@")) and "HYPERLINK" in c for c in cells)
+    assert any(c.startswith(("'=", f"{SCRIPT} =")) for c in cells if "HYPERLINK" in c)
+
+
+# ---------------------------------------------------------------------------------------
+# 6. Redirects stay on this site; wrong methods get a page saying so
+# ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example",
+        "https://evil.example",
+        "/\\evil.example",
+        "\\\\evil.example",
+        "https:evil.example",
+        "http:/evil.example",
+        " //evil.example",
+        "\t//evil.example",
+        "/%2F%2Fevil.example",
+        "%2F%2Fevil.example",
+        "///evil.example",
+        "/\t/evil.example",
+        "javascript:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+    ],
+)
+def test_login_next_never_leaves_the_site(app, client, world, target):
+    response = client.post(
+        "/login",
+        query_string={"next": target},
+        data={"email": world.admin.email, "password": PASSWORD},
+    )
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    parts = urlsplit(location)
+    assert parts.scheme == "" and parts.netloc == "", location
+    assert location.startswith("/") and not location.startswith(("//", "/\\")), location
+    assert "evil" not in location.replace("%2F", "/").split("/")[1:2], location
+
+
+def test_wrong_methods_get_a_405_page(app, client, world):
+    login(client, world.admin)
+    before = dump()
+    failures = []
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if rule.endpoint in {"static", "bootstrap.static"}:
+            continue
+        url = post_url(app, world, rule)
+        for method in {"GET", "POST", "PUT", "DELETE", "PATCH"} - rule.methods:
+            response = client.open(url, method=method)
+            if response.status_code != 405 or "Not allowed" not in text_of(response):
+                failures.append(f"{method} {rule.rule}: {response.status_code}")
+    assert not failures, failures
+    assert dump() == before
