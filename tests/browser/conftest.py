@@ -42,12 +42,11 @@ class Server:
     netloc: str
     env: dict[str, str]
 
-    def cli(self, *args: str, stdin: str | None = None) -> str:
+    def cli(self, *args: str) -> str:
         """`auditapp ARGS` on the server's database; the test fails with its output if it does."""
         done = subprocess.run(
             [sys.executable, "-m", "auditapp", *args],
             env=self.env,
-            input=stdin,
             capture_output=True,
             text=True,
             timeout=120,
@@ -133,6 +132,14 @@ def browser_type_launch_args(browser_type_launch_args):
     if not Path(CHROMIUM).exists():
         missing(f"Debian's chromium is not installed at {CHROMIUM}: apt-get install chromium")
     return {**browser_type_launch_args, "executable_path": CHROMIUM}
+
+
+@pytest.fixture(scope="package")
+def browser(launch_browser):
+    """One chromium for all the browser tests, closed before the rest of the suite runs."""
+    browser = launch_browser()
+    yield browser
+    browser.close()
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -104,14 +103,6 @@ class Watch:
         offsite, errors = self.offsite[:], self.errors[:]
         self.offsite.clear()
         self.errors.clear()
-        assert not offsite, f"{where}: requests left {self.netloc}: {offsite}"
-        assert not errors, f"{where}: browser errors: {errors}"
-
-
-def link_matching(page: Page, pattern: str) -> str:
-    """The first link on the page whose path matches `pattern` (a regular expression)."""
-    hrefs = page.eval_on_selector_all("a[href]", "links => links.map(a => a.getAttribute('href'))")
-    for href in hrefs:
-        if re.fullmatch(pattern, href):
-            return href
-    raise AssertionError(f"no link matching {pattern} on {page.url}")
+        problems = [f"requests left {self.netloc}: {offsite}"] if offsite else []
+        problems += [f"browser errors: {errors}"] if errors else []
+        assert not problems, f"{where}: " + "; ".join(problems)
