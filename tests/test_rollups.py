@@ -151,7 +151,7 @@ def test_concurrent_submits_on_the_same_day_are_all_counted(
         t.start()
     for t in threads:
         t.join()
-    assert not errors
+    assert not errors, errors
     db.session.expire_all()
     assert totals()[(DAY.date(), "counter-basics", "in_person", "thanked")] == (6, 6, 0, 0)
     assert_totals_match_item_rows()
