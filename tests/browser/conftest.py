@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, sync_playwright
 
 from .helpers import AXE_JS, Watch
 
@@ -134,24 +134,36 @@ def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": CHROMIUM}
 
 
+# pytest-playwright keeps Playwright running for the whole session; here it stops with the
+# browser tests, because its event loop would otherwise stay on this thread and make any later
+# sync_playwright() in the suite fail.
+@pytest.fixture(scope="package")
+def playwright():
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+@pytest.fixture(scope="package")
+def browser_type(playwright, browser_name):
+    return getattr(playwright, browser_name)
+
+
+@pytest.fixture(scope="package")
+def launch_browser(browser_type_launch_args, browser_type):
+    return lambda **options: browser_type.launch(**{**browser_type_launch_args, **options})
+
+
 @pytest.fixture(scope="package")
 def browser(launch_browser):
-    """One chromium for all the browser tests, closed before the rest of the suite runs."""
+    """One chromium for all the browser tests (and a context per test)."""
     browser = launch_browser()
     yield browser
     browser.close()
 
 
-@pytest.fixture(scope="session")
-def base_url():
-    """Stands in for pytest-playwright's own (whose form pytest now warns about); the server's
-    address goes into `browser_context_args` instead, as it is known only once it runs."""
-    return None
-
-
 @pytest.fixture(scope="package")
-def browser_context_args(browser_context_args, app_server):
-    return {**browser_context_args, "base_url": app_server.url}
+def browser_context_args(app_server):
+    return {"base_url": app_server.url}
 
 
 @pytest.fixture
