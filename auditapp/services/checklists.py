@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -104,7 +105,24 @@ def version_conflicts() -> list[tuple[str, int, int]]:
     return sorted(found)
 
 
-def newest_versions(checklist_ids: set[str]) -> dict[str, ChecklistVersion]:
+@dataclass(frozen=True)
+class StoredVersion:
+    """A stored checklist version as plain data: id, title and the validated content."""
+
+    id: int
+    checklist_id: str
+    version: int
+    title: str
+    content: dict[str, Any]
+
+
+# A stored version's content never changes once written, and its fingerprint names that
+# content, so the parsed content is kept for the life of the process by fingerprint (not
+# by id: another database, or a restored one, may reuse an id for other content).
+_contents: dict[str, dict[str, Any]] = {}
+
+
+def newest_versions(checklist_ids: set[str]) -> dict[str, StoredVersion]:
     """The newest stored version of each checklist, for titles and item wording."""
     if not checklist_ids:
         return {}
@@ -113,7 +131,17 @@ def newest_versions(checklist_ids: set[str]) -> dict[str, ChecklistVersion]:
         .where(ChecklistVersion.checklist_id.in_(checklist_ids))
         .group_by(ChecklistVersion.checklist_id)
     )
-    versions = db.session.execute(
-        select(ChecklistVersion).where(ChecklistVersion.id.in_(newest))
-    ).scalars()
-    return {v.checklist_id: v for v in versions}
+    v = ChecklistVersion
+    rows = db.session.execute(
+        select(v.id, v.checklist_id, v.version, v.title, v.fingerprint).where(v.id.in_(newest))
+    ).all()
+    missing = [r.id for r in rows if r.fingerprint not in _contents]
+    if missing:
+        loaded = db.session.execute(select(v.fingerprint, v.content).where(v.id.in_(missing)))
+        _contents.update(dict(loaded.all()))
+    return {
+        r.checklist_id: StoredVersion(
+            r.id, r.checklist_id, r.version, r.title, _contents[r.fingerprint]
+        )
+        for r in rows
+    }

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import Integer, case, func, literal_column, select
+from sqlalchemy import Float, Integer, case, func, literal_column, select
 
 from auditapp.extensions import db
 from auditapp.models import Audit
@@ -76,7 +76,7 @@ def _cube(f: InsightFilters) -> list[_Cell]:
             func.count(Audit.id),
             func.sum(Audit.duration_minutes),
             func.count(Audit.duration_minutes),
-            func.sum(Audit.monetary_value),
+            func.sum(Audit.monetary_value).cast(Float),  # no Decimal per group row
             func.count(Audit.monetary_value),
             func.sum(case((Audit.lead_captured.is_(True), 1), else_=0)).cast(Integer),
         )
