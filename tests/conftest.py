@@ -7,17 +7,20 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import create_engine, text
 
 # Keep every test run's secret key and files out of the project's instance/ folder.
 os.environ.setdefault("AUDITAPP_INSTANCE_PATH", tempfile.mkdtemp(prefix="auditapp-test-"))
 
 from auditapp import create_app
+from auditapp.cli import main
 from auditapp.extensions import db
 from auditapp.models import StaffMember, User
 from auditapp.services import audits as audit_service
@@ -90,6 +93,41 @@ def app(database_url, checklists_dir):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def cli(app, database_url, checklists_dir, monkeypatch):
+    """Run `auditapp ...` against the test database and checklists."""
+    monkeypatch.setenv("AUDITAPP_DATABASE_URL", database_url)
+    monkeypatch.setenv("AUDITAPP_CHECKLISTS_DIR", str(checklists_dir))
+    monkeypatch.setenv("AUDITAPP_SECRET_KEY", "test")
+    runner = CliRunner()
+    return lambda *args: runner.invoke(main, list(args))
+
+
+def in_threads(database_url: str, checklists_dir: Path, work, count: int) -> list[Exception]:
+    """Run work(n) for n in range(count) in threads that start together, each inside an
+    app of its own, as separate server processes would be; returns what they raised."""
+    errors: list[Exception] = []
+    together = threading.Barrier(count, timeout=60)
+
+    def run(n: int) -> None:
+        try:
+            app = create_app({"DATABASE_URL": database_url, "CHECKLISTS_DIR": str(checklists_dir)})
+            with app.app_context():
+                together.wait()
+                work(n)
+                db.session.remove()
+                db.engine.dispose()
+        except Exception as exc:  # handed back to the test, which names it
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return errors
 
 
 @pytest.fixture

@@ -7,20 +7,7 @@ import re
 from datetime import datetime
 
 import pytest
-from click.testing import CliRunner
 from pypdf import PdfReader
-
-from auditapp.cli import main
-
-
-@pytest.fixture
-def cli(app, database_url, checklists_dir, monkeypatch):
-    """Run `auditapp ...` against the test database and checklists."""
-    monkeypatch.setenv("AUDITAPP_DATABASE_URL", database_url)
-    monkeypatch.setenv("AUDITAPP_CHECKLISTS_DIR", str(checklists_dir))
-    monkeypatch.setenv("AUDITAPP_SECRET_KEY", "test")
-    runner = CliRunner()
-    return lambda *args: runner.invoke(main, list(args))
 
 
 def pages_of(path) -> list[str]:

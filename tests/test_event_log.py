@@ -5,18 +5,14 @@ verify(), the admin page and `auditapp log verify`; concurrent writers keep one 
 from __future__ import annotations
 
 import re
-import threading
 from datetime import datetime
 from itertools import pairwise
 
 import pytest
-from click.testing import CliRunner
-from conftest import GOOD_ANSWERS, form_data, text_of
+from conftest import GOOD_ANSWERS, form_data, in_threads, text_of
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import func, inspect, select, text
 
-from auditapp import create_app
-from auditapp.cli import main
 from auditapp.extensions import db
 from auditapp.models import Audit, LogEntry, StaffMember, User
 from auditapp.services import audits as audit_service
@@ -54,16 +50,6 @@ def tamper(sql: str, **params) -> None:
     """Change the table behind the app's back, as someone with database access could."""
     db.session.execute(text(sql), params)
     db.session.commit()
-
-
-@pytest.fixture
-def cli(app, database_url, checklists_dir, monkeypatch):
-    """Run `auditapp ...` against the test database and checklists."""
-    monkeypatch.setenv("AUDITAPP_DATABASE_URL", database_url)
-    monkeypatch.setenv("AUDITAPP_CHECKLISTS_DIR", str(checklists_dir))
-    monkeypatch.setenv("AUDITAPP_SECRET_KEY", "test")
-    runner = CliRunner()
-    return lambda *args: runner.invoke(main, list(args))
 
 
 @pytest.fixture
@@ -396,40 +382,28 @@ def test_concurrent_writers_keep_one_chain(database_url, checklists_dir, make_us
     supervisor_id = make_user("supervisor").id
     staff_ids = [make_staff(f"Person {n}").id for n in range(4)]
     before = len(entries())
-    rounds, start, errors = 8, threading.Barrier(4, timeout=60), []
+    rounds = 8
 
     def work(n: int) -> None:
-        try:
-            app = create_app({"DATABASE_URL": database_url, "CHECKLISTS_DIR": str(checklists_dir)})
-            with app.app_context():
-                start.wait()
-                for r in range(rounds):
-                    user = db.session.get(User, supervisor_id)
-                    if (n + r) % 2:
-                        event_log.record_now("exported", user, f"audits CSV {n}-{r}")
-                        continue
-                    audit_service.start(
-                        supervisor=user,
-                        staff=db.session.get(StaffMember, staff_ids[n]),
-                        checklist=available()["counter-basics"],
-                        token=f"concurrent-{n}-{r}",
-                        interaction=audit_service.Interaction(
-                            channel="in_person", observed_at=datetime(2026, 11, 2, 10, r)
-                        ),
-                        entry=audit_service.Answers.clean(dict(GOOD_ANSWERS), {}),
-                        submit=True,
-                    )
-                db.session.remove()
-                db.engine.dispose()
-        except Exception as exc:  # reported below, with the thread's error
-            errors.append(exc)
+        for r in range(rounds):
+            user = db.session.get(User, supervisor_id)
+            if (n + r) % 2:
+                event_log.record_now("exported", user, f"audits CSV {n}-{r}")
+                continue
+            audit_service.start(
+                supervisor=user,
+                staff=db.session.get(StaffMember, staff_ids[n]),
+                checklist=available()["counter-basics"],
+                token=f"concurrent-{n}-{r}",
+                interaction=audit_service.Interaction(
+                    channel="in_person", observed_at=datetime(2026, 11, 2, 10, r)
+                ),
+                entry=audit_service.Answers.clean(dict(GOOD_ANSWERS), {}),
+                submit=True,
+            )
 
-    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
+    errors = in_threads(database_url, checklists_dir, work, 4)
+    assert not errors, errors
     log = entries()
     # Each audit is two entries (created, submitted), each download one.
     assert len(log) - before == 4 * (rounds // 2) * 2 + 4 * (rounds // 2)

@@ -10,10 +10,8 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import insert, select
 
-from auditapp.cli import main
 from auditapp.extensions import db
 from auditapp.models import Audit, AuditItem
 from auditapp.services import exports
@@ -357,16 +355,6 @@ def folder(tmp_path):
     path = tmp_path / "out"
     path.mkdir()
     return path
-
-
-@pytest.fixture
-def cli(app, database_url, checklists_dir, monkeypatch):
-    """Run `auditapp ...` against the test database and checklists."""
-    monkeypatch.setenv("AUDITAPP_DATABASE_URL", database_url)
-    monkeypatch.setenv("AUDITAPP_CHECKLISTS_DIR", str(checklists_dir))
-    monkeypatch.setenv("AUDITAPP_SECRET_KEY", "test")
-    runner = CliRunner()
-    return lambda *args: runner.invoke(main, list(args))
 
 
 @pytest.mark.parametrize(

@@ -4,15 +4,14 @@ full rebuild and the migration that first fills them."""
 
 from __future__ import annotations
 
-import threading
 from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
+from conftest import in_threads
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import select
 
-from auditapp import create_app
 from auditapp.extensions import db
 from auditapp.models import ItemDayTotal, ItemMonthTotal, StaffMember, User
 from auditapp.services import audits as audit_service
@@ -125,32 +124,19 @@ def test_concurrent_submits_on_the_same_day_are_all_counted(
     staff_ids = [make_staff(f"Person {n}").id for n in range(6)]
     supervisor_id = supervisor.id
     db.session.commit()
-    errors = []
 
     def submit(n: int) -> None:
-        try:
-            # An app of the thread's own, as a second server process would have.
-            app = create_app({"DATABASE_URL": database_url, "CHECKLISTS_DIR": str(checklists_dir)})
-            with app.app_context():
-                audit_service.start(
-                    supervisor=db.session.get(User, supervisor_id),
-                    staff=db.session.get(StaffMember, staff_ids[n]),
-                    checklist=available()["counter-basics"],
-                    token=f"concurrent-{n}",
-                    interaction=audit_service.Interaction(channel="in_person", observed_at=DAY),
-                    entry=audit_service.Answers.clean(dict(NOT_THANKED), {}),
-                    submit=True,
-                )
-                db.session.remove()
-                db.engine.dispose()
-        except Exception as exc:  # reported below, with the thread's error
-            errors.append(exc)
+        audit_service.start(
+            supervisor=db.session.get(User, supervisor_id),
+            staff=db.session.get(StaffMember, staff_ids[n]),
+            checklist=available()["counter-basics"],
+            token=f"concurrent-{n}",
+            interaction=audit_service.Interaction(channel="in_person", observed_at=DAY),
+            entry=audit_service.Answers.clean(dict(NOT_THANKED), {}),
+            submit=True,
+        )
 
-    threads = [threading.Thread(target=submit, args=(n,)) for n in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    errors = in_threads(database_url, checklists_dir, submit, 6)
     assert not errors, errors
     db.session.expire_all()
     assert totals()[(DAY.date(), "counter-basics", "in_person", "thanked")] == (6, 6, 0, 0)

@@ -192,17 +192,7 @@ def most_missed(stats: list[ItemStats], limit: int = 10) -> list[MissedItem]:
 
 def _counts_from_item_rows(f: InsightFilters) -> list:
     return db.session.execute(
-        select(
-            Audit.checklist_id,
-            AuditItem.item_id,
-            func.max(AuditItem.kind),
-            func.max(case((AuditItem.critical.is_(True), 1), else_=0)),
-            _count_if(AuditItem.status.in_(("scored", "na"))),
-            _count_if(AuditItem.status == "scored"),
-            _count_if(AuditItem.met.is_(True)),
-            _count_if(AuditItem.status == "na"),
-            _count_if(AuditItem.critical_failed.is_(True)),
-        )
+        select(Audit.checklist_id, AuditItem.item_id, *rollups.item_count_columns())
         .join(Audit, Audit.id == AuditItem.audit_id)
         .where(*audit_conditions(f))
         .group_by(Audit.checklist_id, AuditItem.item_id)

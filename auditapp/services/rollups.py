@@ -216,21 +216,26 @@ def _count_if(condition):
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
+def item_count_columns() -> list:
+    """Aggregates over item rows: kind, critical (0/1), asked, scored, met, N/A and
+    critical failures; the day totals and the team pages count with the same ones."""
+    return [
+        func.max(AuditItem.kind),
+        func.max(case((AuditItem.critical.is_(True), 1), else_=0)),
+        _count_if(AuditItem.status.in_(("scored", "na"))),
+        _count_if(AuditItem.status == "scored"),
+        _count_if(AuditItem.met.is_(True)),
+        _count_if(AuditItem.status == "na"),
+        _count_if(AuditItem.critical_failed.is_(True)),
+    ]
+
+
 def _from_item_rows(day):
     """Item counts of submitted audits by checklist, channel and item, led by `day`."""
+    kind, critical, *counts = item_count_columns()
     return (
         select(
-            day,
-            Audit.checklist_id,
-            Audit.channel,
-            AuditItem.item_id,
-            func.max(AuditItem.kind),
-            func.max(case((AuditItem.critical.is_(True), 1), else_=0)) == 1,
-            _count_if(AuditItem.status.in_(("scored", "na"))),
-            _count_if(AuditItem.status == "scored"),
-            _count_if(AuditItem.met.is_(True)),
-            _count_if(AuditItem.status == "na"),
-            _count_if(AuditItem.critical_failed.is_(True)),
+            day, Audit.checklist_id, Audit.channel, AuditItem.item_id, kind, critical == 1, *counts
         )
         .join(Audit, Audit.id == AuditItem.audit_id)
         .where(Audit.status == "submitted")
