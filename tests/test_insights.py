@@ -305,3 +305,19 @@ def test_staff_cannot_open_insights(client, login_as, front_desk):
     login_as("staff", staff=ana)
     for url in ("/insights", f"/teams/{ana.team_id}", f"/teams/{ana.team_id}/report.pdf"):
         assert client.get(url).status_code == 403
+
+
+def test_the_page_counts_audits_per_supervisor_and_checklist_from_the_rater_rows(
+    make_user, make_staff, make_audit
+):
+    sam = make_user("supervisor", email="sam@example.com")
+    kim = make_user("supervisor", email="kim@example.com")
+    for supervisor, count in ((sam, 3), (kim, 2)):
+        for _ in range(count):
+            make_audit(supervisor=supervisor, observed_at=RECENT)
+    make_audit(supervisor=kim, observed_at=RECENT - timedelta(days=200))  # outside the period
+    f = ins.InsightFilters()
+    raters = iq.rater_consistency(f)
+    assert iq.audits_by_checklist(raters) == {"counter-basics": 5}
+    from_raters = iq.audits_by_supervisor(raters)
+    assert from_raters == ins.coverage(f).per_supervisor == [(sam.name, 3), (kim.name, 2)]

@@ -194,8 +194,13 @@ class Coverage:
     per_supervisor: list[tuple[str, int]]  # (supervisor name, audits in the period)
 
 
-def coverage(f: InsightFilters, today: date | None = None) -> Coverage:
-    """Active staff with no submitted audit in the last N days; audits per supervisor."""
+def coverage(
+    f: InsightFilters,
+    today: date | None = None,
+    per_supervisor: list[tuple[str, int]] | None = None,
+) -> Coverage:
+    """Active staff with no submitted audit in the last N days; audits per supervisor (a
+    page that has counted them already, with the rater table, passes them in)."""
     since = datetime.combine((today or date.today()) - timedelta(days=f.not_seen_days), time.min)
     # Who was seen lately is a range of the (status, observed_at) index; the last date of
     # the few not seen is then a max() along the (staff, status, observed_at) index. One
@@ -218,6 +223,8 @@ def coverage(f: InsightFilters, today: date | None = None) -> Coverage:
         query = query.where(StaffMember.team_id == f.team_id)
     teams = dict(db.session.execute(select(Team.id, Team.name)).all())
     not_seen = [NotSeen(i, n, teams.get(t), when) for i, n, t, when in db.session.execute(query)]
+    if per_supervisor is not None:
+        return Coverage(f.not_seen_days, not_seen, per_supervisor)
     # Counted by supervisor id over the period's index range, names looked up afterwards:
     # joining users first lets SQLite walk every audit of each supervisor instead.
     counts = db.session.execute(

@@ -36,6 +36,7 @@ class RaterRow:
     others_n: int
     others_mean: float | None
     audits: int  # every audit of the row, scored or wholly N/A
+    supervisor_id: int
 
     @property
     def pass_rate(self) -> float | None:
@@ -70,6 +71,7 @@ def rater_consistency(f: InsightFilters) -> list[RaterRow]:
     rows = db.session.execute(
         select(
             Audit.checklist_id,
+            User.id,
             User.name,
             func.count(Audit.overall),
             func.sum(Audit.overall),
@@ -85,11 +87,11 @@ def rater_consistency(f: InsightFilters) -> list[RaterRow]:
     ).all()
     # The "others" of each row come from the per-checklist totals of these grouped rows.
     totals: dict[str, tuple[int, float]] = {}
-    for cid, _name, n, total, *_ in rows:
+    for cid, _id, _name, n, total, *_ in rows:
         count, s = totals.get(cid, (0, 0.0))
         totals[cid] = (count + n, s + (total or 0.0))
     out = []
-    for cid, name, n, total, squares, passed, pass_n, audits in rows:
+    for cid, supervisor_id, name, n, total, squares, passed, pass_n, audits in rows:
         total = total or 0.0
         mean = total / n if n else None
         others_n = totals[cid][0] - n
@@ -97,10 +99,29 @@ def rater_consistency(f: InsightFilters) -> list[RaterRow]:
         interval = mean_interval(n, mean, variance_from_sums(n, total, squares or 0.0))
         out.append(
             RaterRow(
-                cid, name, n, mean, interval, passed or 0, pass_n, others_n, others_mean, audits
+                cid,
+                name,
+                n,
+                mean,
+                interval,
+                passed or 0,
+                pass_n,
+                others_n,
+                others_mean,
+                audits,
+                supervisor_id,
             )
         )
     return out  # with rows of n == 0 (every audit wholly N/A), which have no mean to show
+
+
+def audits_by_supervisor(raters: list[RaterRow]) -> list[tuple[str, int]]:
+    """(supervisor, audits in the period), most first, from the rater rows."""
+    counts: dict[int, tuple[str, int]] = {}
+    for r in raters:
+        name, n = counts.get(r.supervisor_id, (r.supervisor, 0))
+        counts[r.supervisor_id] = (name, n + r.audits)
+    return sorted(counts.values(), key=lambda row: (-row[1], row[0]))
 
 
 def audits_by_checklist(raters: list[RaterRow]) -> dict[str, int]:

@@ -82,7 +82,7 @@ def _context(f: ins.InsightFilters) -> dict:
         "heat": ins.heat_map(f, by_checklist),
         "missed": iq.most_missed(items),
         "failures": ins.critical_failures(f),
-        "coverage": ins.coverage(f),
+        "coverage": ins.coverage(f, per_supervisor=iq.audits_by_supervisor(raters)),
         "raters": [r for r in raters if r.n],  # wholly N/A audits have no mean to compare
         "items": items,
         "by_channel": seen.by_channel,
