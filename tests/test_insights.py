@@ -166,14 +166,14 @@ def test_interactions_by_channel_and_customer_type(make_audit, sup):
             lead_captured=True,
         )
     f = ins.InsightFilters()
-    channels = {b.key: b for b in ii.by_channel(f)}
+    channels = {b.key: b for b in ii.interactions(f).by_channel}
     person = channels["in_person"]
     assert (person.n, person.mean_duration, person.value_sum, person.value_mean) == (3, 7, 30, 15)
     assert person.outcomes == {"resolved": 3} and person.value_n == 2
     phone = channels["phone"]
     assert (phone.n, phone.mean_duration, phone.duration_n, phone.value_sum) == (2, 4, 1, None)
     assert phone.leads == 2 and phone.lead_rate == 100
-    types = {b.key: b for b in ii.by_customer_type(f)}
+    types = {b.key: b for b in ii.interactions(f).by_customer_type}
     assert (types["first_time"].n, types["repeat"].n) == (3, 2)
     assert types["repeat"].mean_duration == 8 and types["first_time"].value_sum == 10
     assert types["first_time"].outcomes == {"resolved": 1, "escalated": 2}
@@ -190,7 +190,7 @@ def test_resolution_rate_by_score_band(make_audit, sup):
     ):
         make_audit(supervisor=sup, answers=answers, outcome=outcome, observed_at=RECENT)
     make_audit(supervisor=sup, observed_at=RECENT)  # no outcome recorded: left out
-    bands = {b.band: b for b in ii.resolution_by_score_band(ins.InsightFilters())}
+    bands = {b.band: b for b in ii.interactions(ins.InsightFilters()).bands}
     assert (bands["80% and over"].n, bands["80% and over"].resolved) == (3, 2)
     assert (bands["under 60%"].n, bands["under 60%"].resolved) == (3, 1)
     assert bands["60–80%"].n == 0 and bands["60–80%"].rate is None
@@ -226,7 +226,7 @@ def test_relationship_profile_from_audits(
     for kind, n in counts.items():
         for _ in range(n):
             make_audit(staff=person, supervisor=sup, customer_type=kind, observed_at=RECENT)
-    profile = ii.relationship_profile(ins.InsightFilters())
+    profile = ii.interactions(ins.InsightFilters()).profile
     assert profile.overall.n == 5 and profile.overall.shape == shape
     assert profile.overall.share("first_time") == 100 * counts["first_time"] / 5
     assert [m.label for m in profile.months] == [RECENT.strftime("%Y-%m")]
@@ -236,7 +236,7 @@ def test_relationship_profile_from_audits(
 
 def test_profile_with_too_few_audits_names_no_shape(make_audit, sup):
     make_audit(supervisor=sup, customer_type="repeat", observed_at=RECENT)
-    assert ii.relationship_profile(ins.InsightFilters()).overall.shape is None
+    assert ii.interactions(ins.InsightFilters()).profile.overall.shape is None
 
 
 def test_filters_in_the_url_change_the_figures(client, login_as, make_staff, make_audit, sup):

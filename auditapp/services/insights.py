@@ -64,10 +64,6 @@ def audit_conditions(f: InsightFilters, *, checklist: bool = True) -> list:
     return conditions
 
 
-def audit_count(f: InsightFilters) -> int:
-    return db.session.scalar(select(func.count(Audit.id)).where(*audit_conditions(f))) or 0
-
-
 def item_texts(checklist_ids: set[str]) -> dict[tuple[str, str], str]:
     """(checklist id, item id) -> wording in the newest version of each checklist."""
     texts = {}

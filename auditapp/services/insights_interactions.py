@@ -208,7 +208,7 @@ class Profile:
 def _month(column):
     if db.engine.dialect.name == "sqlite":
         return func.strftime("%Y-%m", column)
-    return func.to_char(column, literal_column("'YYYY-MM'"))  # see resolution_by_score_band
+    return func.to_char(column, literal_column("'YYYY-MM'"))  # literal SQL, as in _cube
 
 
 def _profile(cells: list[_Cell]) -> Profile:
@@ -239,23 +239,3 @@ def interactions(f: InsightFilters) -> Interactions:
         _resolution_by_band(cells),
         _profile(cells),
     )
-
-
-def by_channel(f: InsightFilters) -> list[Breakdown]:
-    """Per channel: interactions, mean duration, outcomes, money and leads."""
-    return interactions(f).by_channel
-
-
-def by_customer_type(f: InsightFilters) -> list[Breakdown]:
-    """Per customer type (first-time, repeat, advocate): the same figures."""
-    return interactions(f).by_customer_type
-
-
-def resolution_by_score_band(f: InsightFilters) -> list[BandResolution]:
-    """Share of interactions resolved in each audit-score band."""
-    return interactions(f).bands
-
-
-def relationship_profile(f: InsightFilters) -> Profile:
-    """Customer-type mix per month and over the whole period."""
-    return interactions(f).profile
