@@ -10,7 +10,14 @@ from .audits import (
 )
 from .event_log import LogEntry
 from .people import ROLES, StaffMember, Team, User
-from .rollups import ItemDayTotal, ItemMonthTotal
+from .rollups import (
+    InteractionMonthTotal,
+    ItemDayTotal,
+    ItemMonthTotal,
+    RaterMonthTotal,
+    SectionMonthTotal,
+    StaffItemMonthTotal,
+)
 
 __all__ = [
     "ROLES",
@@ -20,9 +27,13 @@ __all__ = [
     "AuditSection",
     "ChecklistVersion",
     "CoachingAction",
+    "InteractionMonthTotal",
     "ItemDayTotal",
     "ItemMonthTotal",
     "LogEntry",
+    "RaterMonthTotal",
+    "SectionMonthTotal",
+    "StaffItemMonthTotal",
     "StaffMember",
     "Team",
     "User",

@@ -123,6 +123,17 @@ class AuditItem(db.Model):
     met: Mapped[bool | None]
 
 
+# The period's critical failures are few among millions of item rows: this index holds
+# only them, so that listing them reads no other item row.
+Index(
+    "ix_audit_items_critical_failed",
+    AuditItem.audit_id,
+    AuditItem.item_id,
+    sqlite_where=AuditItem.critical_failed.is_(True),
+    postgresql_where=AuditItem.critical_failed.is_(True),
+)
+
+
 class AuditSection(db.Model):
     """One section's percentage in a submitted audit, so that SQL can average sections."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Date, String
+from sqlalchemy import Date, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from auditapp.extensions import db
@@ -43,3 +43,82 @@ class ItemMonthTotal(_ItemCounts, db.Model):
     __tablename__ = "item_month_totals"
 
     month: Mapped[date] = mapped_column(Date, primary_key=True)
+
+
+# Month totals of the audits themselves, one table per insight. Each is recomputed from the
+# audit rows for the (month, checklist, channel) or (month, checklist, staff member) groups
+# a transaction touched (services/month_totals.py). `rows` counts the rows summed, so that
+# a group whose rows were all taken away by a period's edges can be told from an empty one.
+
+
+class InteractionMonthTotal(db.Model):
+    """Audits of a month by checklist, channel, customer type, outcome and score band."""
+
+    __tablename__ = "interaction_month_totals"
+    __table_args__ = (
+        Index("ix_interaction_month_totals_group", "month", "checklist_id", "channel"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[date] = mapped_column(Date)
+    checklist_id: Mapped[str] = mapped_column(String(100))
+    channel: Mapped[str] = mapped_column(String(20))
+    customer_type: Mapped[str | None] = mapped_column(String(20))
+    outcome: Mapped[str | None] = mapped_column(String(30))
+    band: Mapped[int | None]  # 0 under 60 %, 1 from 60 %, 2 from 80 %; None unscored
+    rows: Mapped[int]
+    duration_sum: Mapped[float]
+    duration_n: Mapped[int]
+    value_sum: Mapped[float]
+    value_n: Mapped[int]
+    leads: Mapped[int]
+
+
+class RaterMonthTotal(db.Model):
+    """Audits of a month by checklist, channel and supervisor, with the sums of scores."""
+
+    __tablename__ = "rater_month_totals"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    checklist_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20), primary_key=True)
+    supervisor_id: Mapped[int] = mapped_column(primary_key=True)
+    rows: Mapped[int]
+    scored: Mapped[int]
+    overall_sum: Mapped[float]
+    overall_squares: Mapped[float]
+    passed: Mapped[int]
+    pass_n: Mapped[int]
+
+
+class SectionMonthTotal(db.Model):
+    """One staff member's section percentages over a month of one checklist."""
+
+    __tablename__ = "section_month_totals"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    checklist_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    staff_member_id: Mapped[int] = mapped_column(primary_key=True)
+    section_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    rows: Mapped[int]
+    scored: Mapped[int]
+    percentage_sum: Mapped[float]
+
+
+class StaffItemMonthTotal(db.Model):
+    """One staff member's item counts over a month of one checklist (the team pages)."""
+
+    __tablename__ = "staff_item_month_totals"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    checklist_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    staff_member_id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    critical: Mapped[int]  # 0/1, so that max() works on both databases
+    rows: Mapped[int]
+    asked: Mapped[int]
+    scored: Mapped[int]
+    met: Mapped[int]
+    na: Mapped[int]
+    critical_failed: Mapped[int]

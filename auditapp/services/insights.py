@@ -16,13 +16,13 @@ from auditapp.extensions import db
 from auditapp.models import (
     Audit,
     AuditItem,
-    AuditSection,
     StaffMember,
     Team,
     User,
 )
 from auditapp.stats import enough_to_judge
 
+from . import month_totals, periods
 from .checklists import newest_versions
 
 DEFAULT_PERIOD_DAYS = 90
@@ -55,13 +55,37 @@ def audit_conditions(f: InsightFilters, *, checklist: bool = True) -> list:
         Audit.observed_at < datetime.combine(end + timedelta(days=1), time.min),
     ]
     if f.team_id:
-        team_staff = select(StaffMember.id).where(StaffMember.team_id == f.team_id)
-        conditions.append(Audit.staff_member_id.in_(team_staff))
+        conditions.append(Audit.staff_member_id.in_(team_staff(f.team_id)))
     if checklist and f.checklist_id:
         conditions.append(Audit.checklist_id == f.checklist_id)
     if f.channel:
         conditions.append(Audit.channel == f.channel)
     return conditions
+
+
+def team_staff(team_id: int):
+    return select(StaffMember.id).where(StaffMember.team_id == team_id)
+
+
+def totals_plan(f: InsightFilters, *, rows_only: bool = False) -> periods.Plan:
+    """How to read the filters' period from month totals: rows_only when the totals lack a
+    filter's column (a team, on the tables by channel; a channel, on those by staff)."""
+    start, end = f.period()
+    if rows_only:
+        return periods.Plan(None, None, (periods.DaySpan(start, end, 1),))
+    return periods.plan(start, end)
+
+
+def totals_where(f: InsightFilters, *, checklist: bool = True) -> dict:
+    """The filters as month_totals.read conditions."""
+    where: dict = {}
+    if checklist and f.checklist_id:
+        where["checklist_id"] = f.checklist_id
+    if f.channel:
+        where["channel"] = f.channel
+    if f.team_id:
+        where["staff_member_id"] = team_staff(f.team_id)
+    return where
 
 
 def item_texts(checklist_ids: set[str]) -> dict[tuple[str, str], str]:
@@ -117,20 +141,17 @@ def heat_map(f: InsightFilters, audits_by_checklist: dict[str, int] | None = Non
     if version is None:
         return HeatMap(checklist_id, checklist_id or "", [])
     sections = [(s["id"], s["title"]) for s in version.content["sections"]]
-    cells = db.session.execute(
-        select(
-            Audit.staff_member_id,
-            AuditSection.section_id,
-            func.avg(AuditSection.percentage),
-            func.count(AuditSection.percentage),  # sections wholly N/A carry no score
-        )
-        .join(Audit, Audit.id == AuditSection.audit_id)
-        .where(*audit_conditions(f, checklist=False), Audit.checklist_id == checklist_id)
-        .group_by(Audit.staff_member_id, AuditSection.section_id)
-    ).all()
+    # Month totals by staff member hold no channel: a channel filter reads the rows.
+    cells = month_totals.read(
+        month_totals.SECTIONS,
+        totals_plan(f, rows_only=bool(f.channel)),
+        {**totals_where(f, checklist=False), "checklist_id": checklist_id},
+        ["staff_member_id", "section_id"],
+    )
     by_staff: dict[int, dict[str, Cell]] = {}
-    for staff_id, section_id, mean, n in cells:
-        by_staff.setdefault(staff_id, {})[section_id] = Cell(mean, n)
+    for staff_id, section_id, _rows, n, total in cells:
+        # Sections wholly N/A carry no score: their cell has no mean.
+        by_staff.setdefault(staff_id, {})[section_id] = Cell(total / n if n else None, n)
     people = select(StaffMember.id, StaffMember.name).order_by(StaffMember.name)
     if f.team_id:
         people = people.where(StaffMember.team_id == f.team_id)

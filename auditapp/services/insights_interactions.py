@@ -6,13 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import Float, Integer, case, func, literal_column, select
-
-from auditapp.extensions import db
-from auditapp.models import Audit
 from auditapp.stats import Interval, enough_to_judge, wilson
 
-from .insights import InsightFilters, audit_conditions
+from . import month_totals
+from .insights import InsightFilters, totals_plan, totals_where
 
 LEVELS = ("first_time", "repeat", "advocate")  # Level 1, 2 and 3 of the profile
 NOT_RECORDED = "not_recorded"
@@ -60,44 +57,19 @@ class _Cell:
 
 
 def _cube(f: InsightFilters) -> list[_Cell]:
-    """One GROUP BY over the period's audits (read from the covering index alone); every
-    interaction table is a margin of it, so the audits are scanned once, not six times."""
-    band = case(
-        (Audit.overall.is_(None), literal_column("NULL")),
-        (Audit.overall < literal_column("60"), literal_column("0")),
-        (Audit.overall < literal_column("80"), literal_column("1")),
-        else_=literal_column("2"),
+    """The period's audits grouped by channel, customer type, outcome, score band and month,
+    from the month totals (or, for a team, the team's rows); every interaction table is a
+    margin of it, so the audits are read once, not six times."""
+    rows = month_totals.read(
+        month_totals.INTERACTIONS,
+        totals_plan(f, rows_only=bool(f.team_id)),  # the totals hold no team
+        totals_where(f),
+        ["channel", "customer_type", "outcome", "band"],
+        by_month=True,
     )
-    month = _month(Audit.observed_at)
-    keys = (Audit.channel, Audit.customer_type, Audit.outcome, band, month)
-    rows = db.session.execute(
-        select(
-            *keys,
-            func.count(Audit.id),
-            func.sum(Audit.duration_minutes),
-            func.count(Audit.duration_minutes),
-            func.sum(Audit.monetary_value).cast(Float),  # no Decimal per group row
-            func.count(Audit.monetary_value),
-            func.sum(case((Audit.lead_captured.is_(True), 1), else_=0)).cast(Integer),
-        )
-        .where(*audit_conditions(f))
-        .group_by(*keys)
-    ).all()
     return [
-        _Cell(
-            ch,
-            ct,
-            out,
-            None if b is None else int(b),
-            m,
-            n,
-            _float(ds) or 0.0,
-            dn,
-            _float(vs) or 0.0,
-            vn,
-            leads or 0,
-        )
-        for ch, ct, out, b, m, n, ds, dn, vs, vn, leads in rows
+        _Cell(ch, ct, out, None if b is None else int(b), m, n, ds, dn, vs, vn, leads)
+        for m, ch, ct, out, b, n, ds, dn, vs, vn, leads in rows
     ]
 
 
@@ -129,10 +101,6 @@ def _breakdown(cells: list[_Cell], key: str) -> list[Breakdown]:
         )
     out.sort(key=lambda b: (-b.n, b.key == NOT_RECORDED, b.key))
     return out
-
-
-def _float(value) -> float | None:
-    return None if value is None else float(value)  # SUM of a Numeric comes back a Decimal
 
 
 @dataclass(frozen=True)
@@ -203,12 +171,6 @@ class ProfileRow:
 class Profile:
     months: list[ProfileRow]
     overall: ProfileRow
-
-
-def _month(column):
-    if db.engine.dialect.name == "sqlite":
-        return func.strftime("%Y-%m", column)
-    return func.to_char(column, literal_column("'YYYY-MM'"))  # literal SQL, as in _cube
 
 
 def _profile(cells: list[_Cell]) -> Profile:

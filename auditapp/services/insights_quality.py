@@ -5,23 +5,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Integer, case, func, select
+from sqlalchemy import select
 
 from auditapp.extensions import db
 from auditapp.models import Audit, AuditItem, User
 from auditapp.stats import Interval, enough_to_judge, mean_interval, variance_from_sums, wilson
 
-from . import rollups
-from .insights import InsightFilters, MissedItem, audit_conditions, item_texts
+from . import month_totals, rollups
+from .insights import (
+    InsightFilters,
+    MissedItem,
+    audit_conditions,
+    item_texts,
+    totals_plan,
+    totals_where,
+)
 
 # A supervisor whose mean differs from the others' by this many points or more is flagged.
 RATER_GAP = 10.0
 ALWAYS_RATE = 95.0  # "almost always" met / N/A
 ALWAYS_MIN_N = 20  # so that 19 of 19 met is not called "always"
-
-
-def _count_if(condition):
-    return func.sum(case((condition, 1), else_=0)).cast(Integer)
 
 
 @dataclass(frozen=True)
@@ -68,35 +71,45 @@ class RaterRow:
 def rater_consistency(f: InsightFilters) -> list[RaterRow]:
     """Per checklist and supervisor: mean score and pass rate against the other supervisors'
     audits on the same checklist."""
-    rows = db.session.execute(
-        select(
-            Audit.checklist_id,
-            User.id,
-            User.name,
-            func.count(Audit.overall),
-            func.sum(Audit.overall),
-            func.sum(Audit.overall * Audit.overall),
-            _count_if(Audit.passed.is_(True)),
-            func.count(Audit.passed),
-            func.count(),
-        )
-        .join(User, User.id == Audit.supervisor_id)
-        .where(*audit_conditions(f))
-        .group_by(Audit.checklist_id, User.id, User.name)
-        .order_by(Audit.checklist_id, User.name)
-    ).all()
+    sums = month_totals.read(
+        month_totals.RATERS,
+        totals_plan(f, rows_only=bool(f.team_id)),  # the totals hold no team
+        totals_where(f),
+        ["checklist_id", "supervisor_id"],
+    )
+    names = dict(
+        db.session.execute(
+            select(User.id, User.name).where(User.id.in_({r.supervisor_id for r in sums}))
+        ).all()
+    )
+    rows = sorted(
+        (
+            (
+                r.checklist_id,
+                r.supervisor_id,
+                names[r.supervisor_id],
+                r.scored,
+                r.overall_sum,
+                r.overall_squares,
+                r.passed,
+                r.pass_n,
+                r.rows,
+            )
+            for r in sums
+        ),
+        key=lambda row: (row[0], row[2], row[1]),
+    )
     # The "others" of each row come from the per-checklist totals of these grouped rows.
     totals: dict[str, tuple[int, float]] = {}
     for cid, _id, _name, n, total, *_ in rows:
         count, s = totals.get(cid, (0, 0.0))
-        totals[cid] = (count + n, s + (total or 0.0))
+        totals[cid] = (count + n, s + total)
     out = []
     for cid, supervisor_id, name, n, total, squares, passed, pass_n, audits in rows:
-        total = total or 0.0
         mean = total / n if n else None
         others_n = totals[cid][0] - n
         others_mean = (totals[cid][1] - total) / others_n if others_n else None
-        interval = mean_interval(n, mean, variance_from_sums(n, total, squares or 0.0))
+        interval = mean_interval(n, mean, variance_from_sums(n, total, squares))
         out.append(
             RaterRow(
                 cid,
@@ -104,7 +117,7 @@ def rater_consistency(f: InsightFilters) -> list[RaterRow]:
                 n,
                 mean,
                 interval,
-                passed or 0,
+                passed,
                 pass_n,
                 others_n,
                 others_mean,
@@ -174,9 +187,7 @@ class ItemStats:
 
 def item_analysis(f: InsightFilters) -> list[ItemStats]:
     """Per checklist item: how often it was scored, met and N/A in the slice."""
-    # The per-day totals hold no team (a staff member may change teams), so a team's
-    # figures come from its own item rows, a twelfth of the whole.
-    rows = _counts_from_item_rows(f) if f.team_id else _counts_from_day_totals(f)
+    rows = _counts_from_staff_totals(f) if f.team_id else _counts_from_day_totals(f)
     texts = item_texts({r[0] for r in rows})
     out = []
     for cid, iid, kind, critical, asked, scored, met, na, crit_failed in rows:
@@ -223,3 +234,17 @@ def _counts_from_item_rows(f: InsightFilters) -> list:
 
 def _counts_from_day_totals(f: InsightFilters) -> list:
     return rollups.item_counts(*f.period(), f.checklist_id, f.channel)
+
+
+def _counts_from_staff_totals(f: InsightFilters) -> list:
+    """A team's item counts from the month totals of its staff members (a staff member who
+    changes teams takes their audits along, as on every team page)."""
+    rows = month_totals.read(
+        month_totals.STAFF_ITEMS,
+        totals_plan(f, rows_only=bool(f.channel)),  # the totals hold no channel
+        totals_where(f),
+        ["checklist_id", "item_id"],
+    )
+    ordered = sorted(rows, key=lambda r: (r.checklist_id, r.item_id))
+    names = ("checklist_id", "item_id", "kind", "critical", *rollups.COUNTS)
+    return [tuple(getattr(r, name) for name in names) for r in ordered]

@@ -37,30 +37,36 @@ from sqlalchemy.orm import Session
 from auditapp.extensions import db
 from auditapp.models import Audit, AuditItem, ItemDayTotal, ItemMonthTotal
 
+from . import month_totals
+
 Key = tuple[date, str, str]  # (day, checklist id, channel)
+Facet = tuple[date, str, str, int]  # (day, checklist id, channel, staff member id)
 
 _PENDING = "auditapp.rollup_keys"
-# PostgreSQL advisory locks of this namespace serialise recomputing one group: two
+# PostgreSQL advisory locks of these namespaces serialise recomputing one group: two
 # transactions rebuilding the same day would otherwise both insert its rows.
-_LOCK_NAMESPACE = 7301
+_LOCK_NAMESPACE = 7301  # (month, checklist, channel)
+_STAFF_LOCK_NAMESPACE = 7303  # (month, checklist, staff member)
 
 
 def keep_totals(session_target) -> None:
     """Recompute the touched groups in every commit of sessions made by `session_target`."""
-    if not event.contains(session_target, "before_flush", _collect):
-        event.listen(session_target, "before_flush", _collect)
+    # After each flush, which has given new rows their ids (a new audit's staff member id
+    # among them) and still holds what each attribute was before.
+    if not event.contains(session_target, "after_flush", _collect):
+        event.listen(session_target, "after_flush", _collect)
         event.listen(session_target, "before_commit", _recompute_pending)
         event.listen(session_target, "after_rollback", _forget)
 
 
-def _collect(session: Session, _context, _instances) -> None:
+def _collect(session: Session, _context) -> None:
     keys = session.info.setdefault(_PENDING, set())
     for obj in chain(session.new, session.dirty, session.deleted):
         if isinstance(obj, Audit):
             keys.update(_keys_of(obj))
 
 
-def _keys_of(audit: Audit) -> set[Key]:
+def _keys_of(audit: Audit) -> set[Facet]:
     """The groups the audit counts in now and counted in before this transaction."""
     state = inspect(audit)
 
@@ -72,19 +78,21 @@ def _keys_of(audit: Audit) -> set[Key]:
     if "submitted" not in now_and_before("status"):
         return set()  # drafts are not counted, before or after
     return {
-        (when.date(), checklist_id, channel)
+        (when.date(), checklist_id, channel, staff_id)
         for when in now_and_before("observed_at")
         for checklist_id in now_and_before("checklist_id")
         for channel in now_and_before("channel")
-        if when is not None and checklist_id and channel
+        for staff_id in now_and_before("staff_member_id")
+        if when is not None and checklist_id and channel and staff_id
     }
 
 
 def _recompute_pending(session: Session) -> None:
     session.flush()
-    keys = session.info.pop(_PENDING, set())
-    if keys:
-        recompute(session, keys)
+    facets = session.info.pop(_PENDING, set())
+    if facets:
+        recompute(session, {(day, c, channel) for day, c, channel, _ in facets})
+        recompute_staff(session, {(day.replace(day=1), c, s) for day, c, _, s in facets})
 
 
 def _forget(session: Session) -> None:
@@ -92,8 +100,8 @@ def _forget(session: Session) -> None:
 
 
 def recompute(session: Session, keys: Iterable[Key]) -> None:
-    """Rebuild the totals of these (day, checklist, channel) groups from the item rows, and
-    the month totals they sum into."""
+    """Rebuild the totals of these (day, checklist, channel) groups from the item rows, the
+    month item totals they sum into, and the month totals by channel of those months."""
     months: dict[tuple[date, str, str], set[date]] = {}
     for day, checklist_id, channel in keys:
         months.setdefault((day.replace(day=1), checklist_id, channel), set()).add(day)
@@ -108,6 +116,24 @@ def recompute(session: Session, keys: Iterable[Key]) -> None:
         for day in sorted(months[month_key]):
             _recompute_day(session, day, checklist_id, channel)
         _recompute_month(session, month, checklist_id, channel)
+        for rollup in month_totals.BY_CHANNEL:
+            month_totals.recompute(session, rollup, month, checklist_id, channel)
+
+
+def recompute_staff(session: Session, keys: Iterable[tuple[date, str, int]]) -> None:
+    """Rebuild the month totals by staff member of these (month, checklist, staff) groups."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    for month, checklist_id, staff_id in sorted(keys):
+        if postgres:
+            session.execute(
+                text("SELECT pg_advisory_xact_lock(:namespace, :key)"),
+                {
+                    "namespace": _STAFF_LOCK_NAMESPACE,
+                    "key": _lock_key(month, checklist_id, str(staff_id)),
+                },
+            )
+        for rollup in month_totals.BY_STAFF:
+            month_totals.recompute(session, rollup, month, checklist_id, staff_id)
 
 
 def _recompute_day(session: Session, day: date, checklist_id: str, channel: str) -> None:
@@ -141,7 +167,7 @@ def _recompute_month(session: Session, month: date, checklist_id: str, channel: 
 
 
 def rebuild_all(session: Session) -> None:
-    """Rebuild every total from the item rows (after a bulk load or a restore)."""
+    """Rebuild every total from the audit and item rows (after a bulk load or a restore)."""
     postgres = session.get_bind().dialect.name == "postgresql"
     day = cast(Audit.observed_at, Date) if postgres else func.date(Audit.observed_at)
     session.execute(delete(ItemMonthTotal))
@@ -159,6 +185,7 @@ def rebuild_all(session: Session) -> None:
     session.execute(
         insert(ItemMonthTotal).from_select(["month", *COLUMNS], by_month, include_defaults=False)
     )
+    month_totals.rebuild(session)
 
 
 def item_counts(start: date, end: date, checklist_id: str | None, channel: str | None):

@@ -1,0 +1,287 @@
+"""Month totals of the audits for the insight pages, and reading them over any period.
+
+Four tables, each the GROUP BY of one insight over a month of audit rows:
+
+- interactions: by checklist, channel, customer type, outcome and score band;
+- raters: by checklist, channel and supervisor;
+- sections: by checklist, staff member and section (the heat map);
+- staff items: by checklist, staff member and item (a team's item analysis).
+
+The first two are recomputed per (month, checklist, channel) group, the last two per (month,
+checklist, staff member), from the audit rows themselves, by the commit hook in rollups.py;
+a group can never drift from the rows it counts. A period is read as its whole months from
+these tables plus or minus a few days of rows (periods.plan), all summed in one query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    Date,
+    Float,
+    case,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    literal_column,
+    select,
+    union_all,
+)
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
+
+from auditapp.extensions import db
+from auditapp.models import (
+    Audit,
+    AuditItem,
+    AuditSection,
+    InteractionMonthTotal,
+    RaterMonthTotal,
+    SectionMonthTotal,
+    StaffItemMonthTotal,
+)
+
+from .periods import Plan, month_end
+
+
+def _count_if(condition):
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def _band():
+    # Literal SQL, not bound parameters: PostgreSQL matches GROUP BY expressions by text.
+    return case(
+        (Audit.overall.is_(None), literal_column("NULL")),
+        (Audit.overall < literal_column("60"), literal_column("0")),
+        (Audit.overall < literal_column("80"), literal_column("1")),
+        else_=literal_column("2"),
+    )
+
+
+@dataclass(frozen=True)
+class Rollup:
+    """One month-total table: its key columns, what is summed (or max'ed) over the audit
+    rows, and the rows it reads."""
+
+    table: type
+    group: str  # besides month and checklist, what a recompute is keyed by
+    key_columns: Callable[[], list]  # (name, expression over the rows)
+    value_columns: Callable[[], list]  # (name, aggregate over the rows, "sum" or "max")
+    source: Callable[[Select], Select]  # joins beyond the audits
+
+    def names(self) -> list[str]:
+        return [n for n, _ in self.key_columns()] + [n for n, _, _ in self.value_columns()]
+
+
+INTERACTIONS = Rollup(
+    InteractionMonthTotal,
+    "channel",
+    lambda: [
+        ("checklist_id", Audit.checklist_id),
+        ("channel", Audit.channel),
+        ("customer_type", Audit.customer_type),
+        ("outcome", Audit.outcome),
+        ("band", _band()),
+    ],
+    lambda: [
+        ("rows", func.count(Audit.id), "sum"),
+        ("duration_sum", cast(func.coalesce(func.sum(Audit.duration_minutes), 0), Float), "sum"),
+        ("duration_n", func.count(Audit.duration_minutes), "sum"),
+        ("value_sum", func.coalesce(cast(func.sum(Audit.monetary_value), Float), 0.0), "sum"),
+        ("value_n", func.count(Audit.monetary_value), "sum"),
+        ("leads", _count_if(Audit.lead_captured.is_(True)), "sum"),
+    ],
+    lambda query: query,
+)
+
+RATERS = Rollup(
+    RaterMonthTotal,
+    "channel",
+    lambda: [
+        ("checklist_id", Audit.checklist_id),
+        ("channel", Audit.channel),
+        ("supervisor_id", Audit.supervisor_id),
+    ],
+    lambda: [
+        ("rows", func.count(Audit.id), "sum"),
+        ("scored", func.count(Audit.overall), "sum"),
+        ("overall_sum", func.coalesce(func.sum(Audit.overall), 0.0), "sum"),
+        ("overall_squares", func.coalesce(func.sum(Audit.overall * Audit.overall), 0.0), "sum"),
+        ("passed", _count_if(Audit.passed.is_(True)), "sum"),
+        ("pass_n", func.count(Audit.passed), "sum"),
+    ],
+    lambda query: query,
+)
+
+SECTIONS = Rollup(
+    SectionMonthTotal,
+    "staff_member_id",
+    lambda: [
+        ("checklist_id", Audit.checklist_id),
+        ("staff_member_id", Audit.staff_member_id),
+        ("section_id", AuditSection.section_id),
+    ],
+    lambda: [
+        ("rows", func.count(AuditSection.audit_id), "sum"),
+        ("scored", func.count(AuditSection.percentage), "sum"),
+        ("percentage_sum", func.coalesce(func.sum(AuditSection.percentage), 0.0), "sum"),
+    ],
+    lambda query: query.select_from(AuditSection).join(Audit, Audit.id == AuditSection.audit_id),
+)
+
+STAFF_ITEMS = Rollup(
+    StaffItemMonthTotal,
+    "staff_member_id",
+    lambda: [
+        ("checklist_id", Audit.checklist_id),
+        ("staff_member_id", Audit.staff_member_id),
+        ("item_id", AuditItem.item_id),
+    ],
+    lambda: [
+        ("kind", func.max(AuditItem.kind), "max"),
+        ("critical", func.max(case((AuditItem.critical.is_(True), 1), else_=0)), "max"),
+        ("rows", func.count(AuditItem.audit_id), "sum"),
+        ("asked", _count_if(AuditItem.status.in_(("scored", "na"))), "sum"),
+        ("scored", _count_if(AuditItem.status == "scored"), "sum"),
+        ("met", _count_if(AuditItem.met.is_(True)), "sum"),
+        ("na", _count_if(AuditItem.status == "na"), "sum"),
+        ("critical_failed", _count_if(AuditItem.critical_failed.is_(True)), "sum"),
+    ],
+    lambda query: query.select_from(AuditItem).join(Audit, Audit.id == AuditItem.audit_id),
+)
+
+BY_CHANNEL = (INTERACTIONS, RATERS)
+BY_STAFF = (SECTIONS, STAFF_ITEMS)
+ALL = (*BY_CHANNEL, *BY_STAFF)
+
+
+def _observed(first: date, last: date) -> list:
+    return [
+        Audit.observed_at >= datetime.combine(first, time.min),
+        Audit.observed_at < datetime.combine(last + timedelta(days=1), time.min),
+    ]
+
+
+def _from_rows(
+    rollup: Rollup, conditions: list, lead: list, sign: int = 1, *, group_lead: bool = True
+) -> Select:
+    """The rollup's GROUP BY over submitted audit rows, led by `lead` columns (a month),
+    with its sums multiplied by `sign`."""
+    keys = [expr for _, expr in rollup.key_columns()]
+    values = [
+        expr * literal_column(str(sign)) if sign != 1 and how == "sum" else expr
+        for _, expr, how in rollup.value_columns()
+    ]
+    return (
+        rollup.source(select(*lead, *keys, *values))
+        .where(Audit.status == "submitted", *conditions)
+        .group_by(*(lead if group_lead else []), *keys)
+    )
+
+
+def recompute(session: Session, rollup: Rollup, month: date, checklist_id: str, value) -> None:
+    """Rebuild one (month, checklist, channel or staff member) group from the audit rows."""
+    t = rollup.table
+    group_column = getattr(t, rollup.group)
+    session.execute(
+        delete(t).where(t.month == month, t.checklist_id == checklist_id, group_column == value)
+    )
+    conditions = [
+        *_observed(month, month_end(month)),
+        Audit.checklist_id == checklist_id,
+        getattr(Audit, rollup.group) == value,
+    ]
+    query = _from_rows(rollup, conditions, [literal(month, Date)], group_lead=False)
+    session.execute(
+        insert(t).from_select(["month", *rollup.names()], query, include_defaults=False)
+    )
+
+
+def rebuild(session: Session) -> None:
+    """Rebuild every month total from the audit rows (after a bulk load or a restore)."""
+    if session.get_bind().dialect.name == "postgresql":
+        month = cast(func.date_trunc(literal_column("'month'"), Audit.observed_at), Date)
+    else:
+        month = func.date(Audit.observed_at, literal_column("'start of month'"))
+    for rollup in ALL:
+        session.execute(delete(rollup.table))
+        query = _from_rows(rollup, [], [month])
+        session.execute(
+            insert(rollup.table).from_select(
+                ["month", *rollup.names()], query, include_defaults=False
+            )
+        )
+
+
+def month_label(column):
+    """'YYYY-MM' of a date or timestamp column, in SQL."""
+    if db.engine.dialect.name == "sqlite":
+        return func.strftime(literal_column("'%Y-%m'"), column)
+    return func.to_char(column, literal_column("'YYYY-MM'"))
+
+
+def read(
+    rollup: Rollup,
+    plan: Plan,
+    where: dict[str, Any],
+    group: list[str],
+    *,
+    by_month: bool = False,
+) -> list[Any]:
+    """The rollup summed by the `group` keys (led by the month, 'YYYY-MM', if by_month)
+    over a period, as one query: its whole months from the table, plus or minus the audit
+    rows of the plan's days. `where` maps column names to a value or to a subquery of values
+    (IN); a name the table lacks (a channel for the staff tables) needs a plan of rows only.
+    """
+    t = rollup.table
+
+    def conditions(columns) -> list:
+        out = []
+        for name, value in where.items():
+            column = columns(name)
+            out.append(column.in_(value) if isinstance(value, Select) else column == value)
+        return out
+
+    parts = []
+    if plan.first_month is not None:
+        lead = [month_label(t.month)] if by_month else []
+        parts.append(
+            select(*lead, *(getattr(t, n) for n in rollup.names())).where(
+                t.month >= plan.first_month,
+                t.month <= plan.last_month,
+                *conditions(lambda n: getattr(t, n)),
+            )
+        )
+    for span in plan.days:
+        lead = [month_label(Audit.observed_at)] if by_month else []
+        where_rows = conditions(lambda n: getattr(Audit, n))
+        parts.append(
+            _from_rows(rollup, [*_observed(span.first, span.last), *where_rows], lead, span.sign)
+        )
+    if not parts:
+        return []
+    rows = union_all(*parts).subquery()
+    columns = list(rows.c)
+    offset = 1 if by_month else 0
+    key_names = [n for n, _ in rollup.key_columns()]
+    keys = [columns[offset + key_names.index(n)].label(n) for n in group]
+    if by_month:
+        keys.insert(0, columns[0].label("month"))
+    values = columns[offset + len(key_names) :]
+    aggregates = [
+        (func.sum(v) if how == "sum" else func.max(v)).label(name)
+        for v, (name, _, how) in zip(values, rollup.value_columns(), strict=True)
+    ]
+    rows_count = [name for name, _, _ in rollup.value_columns()].index("rows")
+    query = (
+        select(*keys, *aggregates)
+        .group_by(*(k.element for k in keys))
+        .having(func.sum(values[rows_count]) > 0)
+    )
+    return db.session.execute(query).all()
