@@ -274,8 +274,9 @@ def read(
     if by_month:
         keys.insert(0, columns[0].label("month"))
     values = columns[offset + len(key_names) :]
+    # Cast back to the table's types: PostgreSQL sums integers into numerics (Decimals).
     aggregates = [
-        (func.sum(v) if how == "sum" else func.max(v)).label(name)
+        (func.sum(v) if how == "sum" else func.max(v)).cast(getattr(t, name).type).label(name)
         for v, (name, _, how) in zip(values, rollup.value_columns(), strict=True)
     ]
     rows_count = [name for name, _, _ in rollup.value_columns()].index("rows")
