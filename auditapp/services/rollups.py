@@ -7,7 +7,9 @@ checklist, channel and item, so the same figures come from a few thousand rows.
 Every transaction that touches a submitted audit recomputes the totals of the (day,
 checklist, channel) groups it touched, old and new, from the item rows themselves, just
 before it commits. Recomputing rather than adding deltas means a group can never drift
-from the rows it counts, whatever path changed the audit.
+from the rows it counts, whatever path changed the audit. The same hook keeps the month
+totals of month_totals.py: per (month, checklist, channel) and per (month, checklist,
+staff member) group.
 """
 
 from __future__ import annotations
