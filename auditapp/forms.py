@@ -143,9 +143,15 @@ class AuditFilterForm(FlaskForm):
             raise ValidationError("The end date is before the start date.")
 
 
-class _AuditFormBase(FlaskForm):
+class AuditHiddenFields(FlaskForm):
+    """The scoring form's hidden fields alone (with the CSRF token): all a blank form's page
+    renders per request; the other fields come from views/form_cache.py."""
+
     token = HiddenField(validators=[DataRequired(), Length(max=64), PlainText()])
     fingerprint = HiddenField(validators=[DataRequired(), Length(max=64), PlainText()])
+
+
+class _AuditFormBase(AuditHiddenFields):
     channel = SelectField("Channel", validators=[InputRequired()])
     observed_at = DateTimeLocalField(
         "When it happened", format="%Y-%m-%dT%H:%M", validators=[InputRequired()]

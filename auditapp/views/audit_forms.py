@@ -8,13 +8,17 @@ from typing import Any
 
 from flask import flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from auditapp.checklists import Checklist
 from auditapp.extensions import db
 from auditapp.forms import (
     AuditFilterForm,
+    AuditHiddenFields,
     AuditStartForm,
+    build_audit_form,
     comment_field_name,
     item_field_name,
     options,
@@ -23,6 +27,9 @@ from auditapp.models import Audit, StaffMember, Team, User
 from auditapp.services import audits as audit_service
 from auditapp.services import checklists
 from auditapp.services.audit_queries import AuditFilters
+from auditapp.validators import MAX_ID
+
+from . import form_cache
 
 
 def fill_start_choices(form: AuditStartForm) -> None:
@@ -33,6 +40,29 @@ def fill_start_choices(form: AuditStartForm) -> None:
         [(s.id, s.name + (f" ({s.team.name})" if s.team else "")) for s in staff]
     )
     form.checklist.choices = options([(c.id, c.title) for c in checklists.available().values()])
+
+
+def validate_start(form: AuditStartForm) -> tuple[StaffMember, Checklist] | None:
+    """The staff member and checklist chosen, or None (the full lists filled in) if refused.
+
+    The choice is checked against just the staff member asked for, when active (one query,
+    not the whole roster), and the checklists available.
+    """
+    staff = None
+    if isinstance(form.staff.data, int) and 1 <= form.staff.data <= MAX_ID:
+        staff = db.session.execute(
+            select(StaffMember)
+            .options(joinedload(StaffMember.team))
+            .where(StaffMember.id == form.staff.data, StaffMember.active.is_(True))
+        ).scalar_one_or_none()
+    form.staff.choices = options([(staff.id, staff.name)] if staff else [])
+    available = checklists.available()
+    form.checklist.choices = options([(c, c) for c in available])
+    if staff is not None and form.validate():
+        return staff, available[form.checklist.data]
+    fill_start_choices(form)
+    form.validate()  # again, so that the errors are those of the full lists
+    return None
 
 
 def fill_filter_choices(form: AuditFilterForm, user: User) -> None:
@@ -185,6 +215,20 @@ def not_saved(
     return render_form(form, checklist, staff, audit=audit, amending=amending, status=503)
 
 
+def render_blank_form(checklist: Checklist, staff: StaffMember):
+    """A new audit's form: fresh hidden fields, the rest as rendered for every blank form."""
+    defaults = new_defaults(checklist)
+    fields = form_cache.blank_fields(
+        checklist,
+        defaults["observed_at"],
+        lambda: build_audit_form(checklist, formdata=None, **defaults),
+    )
+    hidden = AuditHiddenFields(
+        formdata=None, token=defaults["token"], fingerprint=defaults["fingerprint"]
+    )
+    return render_form(hidden, checklist, staff, fields=fields)
+
+
 def render_form(
     form: FlaskForm,
     checklist: Checklist,
@@ -193,28 +237,25 @@ def render_form(
     audit: Audit | None = None,
     amending: bool = False,
     status: int = 200,
+    fields: Markup | None = None,
 ):
+    """The scoring form's page; `fields`, when given, are the fields already rendered."""
     if audit is None:
         action = url_for("audits.new", staff=staff.id, checklist=checklist.id)
     elif amending:
         action = url_for("audits.amend", audit_id=audit.id)
     else:
         action = url_for("audits.edit", audit_id=audit.id)
-    sections = [
-        (section, [(item, checklist.scale_for(item)) for item in section.items])
-        for section in checklist.sections
-    ]
+    context = form_cache.fields_context(checklist, form) if fields is None else {"form": form}
     return render_template(
         "audits/form.html",
-        form=form,
         checklist=checklist,
         staff=staff,
         audit=audit,
         amending=amending,
         action=action,
-        sections=sections,
-        item_field_name=item_field_name,
-        comment_field_name=comment_field_name,
+        fields=fields,
+        **context,
     ), status
 
 

@@ -7,8 +7,8 @@ from flask_login import current_user
 
 from auditapp.extensions import db
 from auditapp.forms import AuditFilterForm, AuditStartForm, build_audit_form
-from auditapp.models import Audit, StaffMember
-from auditapp.services import audit_queries, checklists
+from auditapp.models import Audit
+from auditapp.services import audit_queries
 from auditapp.services import audits as audit_service
 from auditapp.services.results import result_view
 from auditapp.validators import query_number
@@ -43,16 +43,15 @@ def index():
 def new():
     """Choose a staff member and a checklist, then score the interaction."""
     start = AuditStartForm(request.args)
-    af.fill_start_choices(start)
     if not ("staff" in request.args and "checklist" in request.args):
+        af.fill_start_choices(start)
         return render_template("audits/start.html", form=start)
-    if not start.validate():
+    chosen = af.validate_start(start)
+    if chosen is None:
         return render_template("audits/start.html", form=start), 400
-    staff = db.get_or_404(StaffMember, start.staff.data)
-    checklist = checklists.available()[start.checklist.data]
+    staff, checklist = chosen
     if request.method == "GET":
-        form = build_audit_form(checklist, formdata=None, **af.new_defaults(checklist))
-        return af.render_form(form, checklist, staff)
+        return af.render_blank_form(checklist, staff)
     form = build_audit_form(checklist)
     if form.fingerprint.data and form.fingerprint.data != checklist.fingerprint:
         return af.checklist_changed(form, checklist, staff)
