@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -42,27 +43,35 @@ def fill_start_choices(form: AuditStartForm) -> None:
     form.checklist.choices = options([(c.id, c.title) for c in checklists.available().values()])
 
 
-def validate_start(form: AuditStartForm) -> tuple[StaffMember, Checklist] | None:
-    """The staff member and checklist chosen, or None (the full lists filled in) if refused.
+def chosen_start(args: Mapping[str, str]) -> tuple[StaffMember, Checklist] | None:
+    """The active staff member and available checklist the URL names, or None.
 
-    The choice is checked against just the staff member asked for, when active (one query,
-    not the whole roster), and the checklists available.
+    Read as AuditStartForm reads them (the staff id through int()), but checked against just
+    that staff member (one query) rather than the whole roster: this runs on every form GET.
     """
-    staff = None
-    if isinstance(form.staff.data, int) and 1 <= form.staff.data <= MAX_ID:
-        staff = db.session.execute(
-            select(StaffMember)
-            .options(joinedload(StaffMember.team))
-            .where(StaffMember.id == form.staff.data, StaffMember.active.is_(True))
-        ).scalar_one_or_none()
-    form.staff.choices = options([(staff.id, staff.name)] if staff else [])
-    available = checklists.available()
-    form.checklist.choices = options([(c, c) for c in available])
-    if staff is not None and form.validate():
-        return staff, available[form.checklist.data]
+    checklist = checklists.available().get(args.get("checklist", ""))
+    try:
+        staff_id = int(args.get("staff", ""))
+    except ValueError:
+        return None
+    if checklist is None or not 1 <= staff_id <= MAX_ID:
+        return None
+    staff = db.session.execute(
+        select(StaffMember)
+        .options(joinedload(StaffMember.team))
+        .where(StaffMember.id == staff_id, StaffMember.active.is_(True))
+    ).scalar_one_or_none()
+    return None if staff is None else (staff, checklist)
+
+
+def render_start(args: Mapping[str, str]):
+    """The choice of staff member and checklist; 400 with the reasons if a choice was refused."""
+    form = AuditStartForm(args)
     fill_start_choices(form)
-    form.validate()  # again, so that the errors are those of the full lists
-    return None
+    if not ("staff" in args and "checklist" in args):
+        return render_template("audits/start.html", form=form)
+    form.validate()
+    return render_template("audits/start.html", form=form), 400
 
 
 def fill_filter_choices(form: AuditFilterForm, user: User) -> None:

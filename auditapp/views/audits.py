@@ -6,7 +6,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 
 from auditapp.extensions import db
-from auditapp.forms import AuditFilterForm, AuditStartForm, build_audit_form
+from auditapp.forms import AuditFilterForm, build_audit_form
 from auditapp.models import Audit
 from auditapp.services import audit_queries
 from auditapp.services import audits as audit_service
@@ -42,13 +42,9 @@ def index():
 @roles_required("supervisor")
 def new():
     """Choose a staff member and a checklist, then score the interaction."""
-    start = AuditStartForm(request.args)
-    if not ("staff" in request.args and "checklist" in request.args):
-        af.fill_start_choices(start)
-        return render_template("audits/start.html", form=start)
-    chosen = af.validate_start(start)
+    chosen = af.chosen_start(request.args)
     if chosen is None:
-        return render_template("audits/start.html", form=start), 400
+        return af.render_start(request.args)
     staff, checklist = chosen
     if request.method == "GET":
         return af.render_blank_form(checklist, staff)
