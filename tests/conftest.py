@@ -110,11 +110,14 @@ def in_threads(database_url: str, checklists_dir: Path, work, count: int) -> lis
     app of its own, as separate server processes would be; returns what they raised."""
     errors: list[Exception] = []
     together = threading.Barrier(count, timeout=60)
+    # Made here, one after another: CPython 3.11 can fail compiling code in several threads
+    # at once ("AST constructor recursion depth mismatch"), and making an app compiles some.
+    config = {"DATABASE_URL": database_url, "CHECKLISTS_DIR": str(checklists_dir)}
+    apps = [create_app(config) for _ in range(count)]
 
     def run(n: int) -> None:
         try:
-            app = create_app({"DATABASE_URL": database_url, "CHECKLISTS_DIR": str(checklists_dir)})
-            with app.app_context():
+            with apps[n].app_context():
                 together.wait()
                 work(n)
                 db.session.remove()

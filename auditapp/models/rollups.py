@@ -17,6 +17,7 @@ class _ItemCounts:
     item_id: Mapped[str] = mapped_column(String(100), primary_key=True)
     kind: Mapped[str] = mapped_column(String(10))
     critical: Mapped[bool]
+    rows: Mapped[int]  # item rows counted, so that a period's edges can be taken away
     asked: Mapped[int]  # scored or N/A
     scored: Mapped[int]
     met: Mapped[int]

@@ -30,6 +30,7 @@ from sqlalchemy import (
     insert,
     inspect,
     literal,
+    literal_column,
     select,
     text,
     union_all,
@@ -39,7 +40,7 @@ from sqlalchemy.orm import Session
 from auditapp.extensions import db
 from auditapp.models import Audit, AuditItem, ItemDayTotal, ItemMonthTotal
 
-from . import month_totals
+from . import month_totals, periods
 
 Key = tuple[date, str, str]  # (day, checklist id, channel)
 Facet = tuple[date, str, str, int]  # (day, checklist id, channel, staff member id)
@@ -193,21 +194,21 @@ def rebuild_all(session: Session) -> None:
 def item_counts(start: date, end: date, checklist_id: str | None, channel: str | None):
     """Per (checklist, item) over the days start..end, both included: kind, critical (0/1),
     asked, scored, met, N/A and critical failures. Whole calendar months are read from the
-    month totals, the days before and after them from the day totals."""
-    first_full = start if start.day == 1 else (start + timedelta(days=32)).replace(day=1)
-    after_last_full = (end + timedelta(days=1)).replace(day=1)
-    if end == (end + timedelta(days=1)).replace(day=1) - timedelta(days=1):
-        after_last_full = end + timedelta(days=1)  # the end month is whole too
-    parts = []
+    month totals, plus or minus the days at the period's edges from the day totals
+    (periods.plan)."""
+    plan = periods.plan(start, end)
     d, m = ItemDayTotal, ItemMonthTotal
-    if first_full < after_last_full:
+    parts = []
+    if plan.first_month is not None:
         parts.append(
-            _sums(m, m.month >= first_full, m.month < after_last_full, checklist_id, channel)
+            _sums(m, m.month >= plan.first_month, m.month <= plan.last_month, checklist_id, channel)
         )
-        parts.append(_sums(d, d.day >= start, d.day < first_full, checklist_id, channel))
-        parts.append(_sums(d, d.day >= after_last_full, d.day <= end, checklist_id, channel))
-    else:
-        parts.append(_sums(d, d.day >= start, d.day <= end, checklist_id, channel))
+    for span in plan.days:
+        parts.append(
+            _sums(d, d.day >= span.first, d.day <= span.last, checklist_id, channel, span.sign)
+        )
+    if not parts:
+        return []
     rows = union_all(*parts).subquery()
     return db.session.execute(
         select(
@@ -218,27 +219,29 @@ def item_counts(start: date, end: date, checklist_id: str | None, channel: str |
             *(func.sum(rows.c[name]).cast(Integer) for name in COUNTS),
         )
         .group_by(rows.c.checklist_id, rows.c.item_id)
+        .having(func.sum(rows.c.rows) > 0)
         .order_by(rows.c.checklist_id, rows.c.item_id)
     ).all()
 
 
-def _sums(table, after, before, checklist_id: str | None, channel: str | None):
+def _sums(table, after, before, checklist_id: str | None, channel: str | None, sign: int = 1):
     conditions = [after, before]
     if checklist_id:
         conditions.append(table.checklist_id == checklist_id)
     if channel:
         conditions.append(table.channel == channel)
+    signed = literal_column(str(sign))
     return select(
         table.checklist_id,
         table.item_id,
         table.kind,
         case((table.critical.is_(True), 1), else_=0).label("critical"),
-        *(getattr(table, name) for name in COUNTS),
+        *((getattr(table, name) * signed).label(name) for name in ("rows", *COUNTS)),
     ).where(*conditions)
 
 
 COUNTS = ("asked", "scored", "met", "na", "critical_failed")
-COLUMNS = ["checklist_id", "channel", "item_id", "kind", "critical", *COUNTS]
+COLUMNS = ["checklist_id", "channel", "item_id", "kind", "critical", "rows", *COUNTS]
 
 
 def _count_if(condition):
@@ -264,7 +267,14 @@ def _from_item_rows(day):
     kind, critical, *counts = item_count_columns()
     return (
         select(
-            day, Audit.checklist_id, Audit.channel, AuditItem.item_id, kind, critical == 1, *counts
+            day,
+            Audit.checklist_id,
+            Audit.channel,
+            AuditItem.item_id,
+            kind,
+            critical == 1,
+            func.count(AuditItem.audit_id),
+            *counts,
         )
         .join(Audit, Audit.id == AuditItem.audit_id)
         .where(Audit.status == "submitted")
@@ -282,7 +292,7 @@ def _from_day_totals(month):
         d.item_id,
         func.max(d.kind),
         func.max(case((d.critical.is_(True), 1), else_=0)) == 1,
-        *(func.sum(getattr(d, name)) for name in COUNTS),
+        *(func.sum(getattr(d, name)) for name in ("rows", *COUNTS)),
     ).group_by(d.checklist_id, d.channel, d.item_id)
 
 

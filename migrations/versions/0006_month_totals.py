@@ -163,6 +163,44 @@ def upgrade():
         GROUP BY {month}, a.checklist_id, a.staff_member_id, i.item_id
         """
     )
+    # The item totals count their rows too, so that a month less some days is exact; they
+    # are filled again from the item rows, as migration 0004 first filled them.
+    for table in ("item_day_totals", "item_month_totals"):
+        with op.batch_alter_table(table) as batch_op:
+            batch_op.add_column(sa.Column("rows", sa.Integer(), nullable=False, server_default="0"))
+    day = "CAST(a.observed_at AS DATE)" if postgres else "date(a.observed_at)"
+    month_of_day = (
+        "CAST(date_trunc('month', d.day) AS DATE)" if postgres else "date(d.day, 'start of month')"
+    )
+    op.execute("DELETE FROM item_month_totals")
+    op.execute("DELETE FROM item_day_totals")
+    op.execute(
+        f"""
+        INSERT INTO item_day_totals (day, checklist_id, channel, item_id, kind, critical, rows,
+                                     asked, scored, met, na, critical_failed)
+        SELECT {day}, a.checklist_id, a.channel, i.item_id, max(i.kind),
+               max(CASE WHEN i.critical THEN 1 ELSE 0 END) = 1, count(i.audit_id),
+               coalesce(sum(CASE WHEN i.status IN ('scored', 'na') THEN 1 ELSE 0 END), 0),
+               coalesce(sum(CASE WHEN i.status = 'scored' THEN 1 ELSE 0 END), 0),
+               coalesce(sum(CASE WHEN i.met THEN 1 ELSE 0 END), 0),
+               coalesce(sum(CASE WHEN i.status = 'na' THEN 1 ELSE 0 END), 0),
+               coalesce(sum(CASE WHEN i.critical_failed THEN 1 ELSE 0 END), 0)
+        FROM audit_items i JOIN audits a ON a.id = i.audit_id
+        WHERE a.status = 'submitted'
+        GROUP BY {day}, a.checklist_id, a.channel, i.item_id
+        """
+    )
+    op.execute(
+        f"""
+        INSERT INTO item_month_totals (month, checklist_id, channel, item_id, kind, critical,
+                                       rows, asked, scored, met, na, critical_failed)
+        SELECT {month_of_day}, d.checklist_id, d.channel, d.item_id, max(d.kind),
+               max(CASE WHEN d.critical THEN 1 ELSE 0 END) = 1, sum(d.rows),
+               sum(d.asked), sum(d.scored), sum(d.met), sum(d.na), sum(d.critical_failed)
+        FROM item_day_totals d
+        GROUP BY {month_of_day}, d.checklist_id, d.channel, d.item_id
+        """
+    )
     op.create_index(
         "ix_audit_items_critical_failed",
         "audit_items",
@@ -174,6 +212,9 @@ def upgrade():
 
 def downgrade():
     op.drop_index("ix_audit_items_critical_failed", table_name="audit_items")
+    for table in ("item_month_totals", "item_day_totals"):
+        with op.batch_alter_table(table) as batch_op:
+            batch_op.drop_column("rows")
     op.drop_table("staff_item_month_totals")
     op.drop_table("section_month_totals")
     op.drop_table("rater_month_totals")
