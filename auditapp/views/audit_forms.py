@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from flask import flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from markupsafe import Markup
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import bindparam, select
 
 from auditapp.checklists import Checklist
 from auditapp.extensions import db
@@ -43,11 +43,32 @@ def fill_start_choices(form: AuditStartForm) -> None:
     form.checklist.choices = options([(c.id, c.title) for c in checklists.available().values()])
 
 
-def chosen_start(args: Mapping[str, str]) -> tuple[StaffMember, Checklist] | None:
+@dataclass(frozen=True)
+class Observed:
+    """The staff member a form is about, as its page shows them."""
+
+    id: int
+    name: str
+    team: str | None
+
+    @classmethod
+    def of(cls, staff: StaffMember) -> Observed:
+        return cls(staff.id, staff.name, staff.team.name if staff.team else None)
+
+
+# Built once: building the statement cost as much as running it, on every form GET.
+_ACTIVE_STAFF = (
+    select(StaffMember.id, StaffMember.name, Team.name)
+    .outerjoin(Team, StaffMember.team_id == Team.id)
+    .where(StaffMember.id == bindparam("staff_id"), StaffMember.active.is_(True))
+)
+
+
+def chosen_start(args: Mapping[str, str]) -> tuple[Observed, Checklist] | None:
     """The active staff member and available checklist the URL names, or None.
 
     Read as AuditStartForm reads them (the staff id through int()), but checked against just
-    that staff member (one query) rather than the whole roster: this runs on every form GET.
+    that staff member (one row) rather than the whole roster: this runs on every form GET.
     """
     checklist = checklists.available().get(args.get("checklist", ""))
     try:
@@ -56,12 +77,8 @@ def chosen_start(args: Mapping[str, str]) -> tuple[StaffMember, Checklist] | Non
         return None
     if checklist is None or not 1 <= staff_id <= MAX_ID:
         return None
-    staff = db.session.execute(
-        select(StaffMember)
-        .options(joinedload(StaffMember.team))
-        .where(StaffMember.id == staff_id, StaffMember.active.is_(True))
-    ).scalar_one_or_none()
-    return None if staff is None else (staff, checklist)
+    row = db.session.execute(_ACTIVE_STAFF, {"staff_id": staff_id}).one_or_none()
+    return None if row is None else (Observed(*row), checklist)
 
 
 def render_start(args: Mapping[str, str]):
@@ -224,7 +241,7 @@ def not_saved(
     return render_form(form, checklist, staff, audit=audit, amending=amending, status=503)
 
 
-def render_blank_form(checklist: Checklist, staff: StaffMember):
+def render_blank_form(checklist: Checklist, staff: Observed):
     """A new audit's form: fresh hidden fields, the rest as rendered for every blank form."""
     defaults = new_defaults(checklist)
     fields = form_cache.blank_fields(
@@ -241,7 +258,7 @@ def render_blank_form(checklist: Checklist, staff: StaffMember):
 def render_form(
     form: FlaskForm,
     checklist: Checklist,
-    staff: StaffMember,
+    staff: StaffMember | Observed,
     *,
     audit: Audit | None = None,
     amending: bool = False,
@@ -249,6 +266,7 @@ def render_form(
     fields: Markup | None = None,
 ):
     """The scoring form's page; `fields`, when given, are the fields already rendered."""
+    staff = staff if isinstance(staff, Observed) else Observed.of(staff)
     if audit is None:
         action = url_for("audits.new", staff=staff.id, checklist=checklist.id)
     elif amending:
