@@ -111,9 +111,10 @@ class StaffItemMonthTotal(db.Model):
 
     __tablename__ = "staff_item_month_totals"
 
+    # Led by the staff member: a team's page reads its members' months, a range each.
+    staff_member_id: Mapped[int] = mapped_column(primary_key=True)
     month: Mapped[date] = mapped_column(Date, primary_key=True)
     checklist_id: Mapped[str] = mapped_column(String(100), primary_key=True)
-    staff_member_id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[str] = mapped_column(String(100), primary_key=True)
     kind: Mapped[str] = mapped_column(String(10))
     critical: Mapped[int]  # 0/1, so that max() works on both databases

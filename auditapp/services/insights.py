@@ -84,7 +84,9 @@ def totals_where(f: InsightFilters, *, checklist: bool = True) -> dict:
     if f.channel:
         where["channel"] = f.channel
     if f.team_id:
-        where["staff_member_id"] = team_staff(f.team_id)
+        # The ids themselves, not a subquery: PostgreSQL then reads each member's range of
+        # the staff totals instead of scanning the whole table.
+        where["staff_member_id"] = list(db.session.execute(team_staff(f.team_id)).scalars())
     return where
 
 

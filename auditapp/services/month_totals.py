@@ -236,7 +236,7 @@ def read(
 ) -> list[Any]:
     """The rollup summed by the `group` keys (led by the month, 'YYYY-MM', if by_month)
     over a period, as one query: its whole months from the table, plus or minus the audit
-    rows of the plan's days. `where` maps column names to a value or to a subquery of values
+    rows of the plan's days. `where` maps column names to a value or to a list of values
     (IN); a name the table lacks (a channel for the staff tables) needs a plan of rows only.
     """
     t = rollup.table
@@ -245,7 +245,7 @@ def read(
         out = []
         for name, value in where.items():
             column = columns(name)
-            out.append(column.in_(value) if isinstance(value, Select) else column == value)
+            out.append(column.in_(value) if isinstance(value, list) else column == value)
         return out
 
     parts = []

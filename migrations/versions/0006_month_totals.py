@@ -91,9 +91,9 @@ def upgrade():
         sa.Column("na", sa.Integer(), nullable=False),
         sa.Column("critical_failed", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint(
+            "staff_member_id",
             "month",
             "checklist_id",
-            "staff_member_id",
             "item_id",
             name=op.f("pk_staff_item_month_totals"),
         ),
