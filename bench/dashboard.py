@@ -36,6 +36,7 @@ from sqlalchemy import create_engine, insert, text  # noqa: E402
 from auditapp import create_app  # noqa: E402
 from auditapp.checklists import NA  # noqa: E402
 from auditapp.extensions import db  # noqa: E402
+from auditapp.heap import freeze_startup_objects  # noqa: E402
 from auditapp.models import (  # noqa: E402
     Audit,
     AuditItem,
@@ -301,6 +302,7 @@ def main() -> None:
                 f"{kind:<11} {'generate':<15} {ids['seconds'] * 1000:>10.0f} {'':>8}   "
                 f"{args.audits:,} audits, {ids['items']:,} item rows"
             )
+            freeze_startup_objects()  # as `auditapp serve` does
             for name, median, p95, note in time_pages(app, ids, args.repeat):
                 print(f"{kind:<11} {name:<15} {median * 1000:>10.1f} {p95 * 1000:>8.1f}   {note}")
             db.engine.dispose()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import gc
 import statistics
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -223,6 +224,21 @@ def test_serve_on_a_ready_database_hands_the_app_to_waitress(cli, ready, no_serv
     assert options["host"] == "0.0.0.0"
     assert options["port"] == 8123
     assert options["threads"] == 4
+
+
+def test_serve_puts_the_startup_objects_out_of_the_collectors_reach(cli, ready, monkeypatch):
+    """Full garbage collections would otherwise walk every module and mapper again, every
+    dozen trainer pages (docs/performance.md)."""
+    frozen_when_serving = []
+    monkeypatch.setattr(
+        waitress, "serve", lambda app, **kw: frozen_when_serving.append(gc.get_freeze_count())
+    )
+    gc.unfreeze()
+    try:
+        ok(cli("serve"))
+        assert frozen_when_serving[0] > 10_000  # the modules, the app, its mappers
+    finally:
+        gc.unfreeze()  # the rest of the tests collect as usual
 
 
 def test_serve_rejects_a_bad_port(cli, ready, no_server):

@@ -64,7 +64,10 @@ def serve(host: str, port: int, threads: int) -> None:
     """Run the app under the waitress production server."""
     import waitress
 
+    from auditapp.heap import freeze_startup_objects
+
     with app_context() as app:
+        freeze_startup_objects()
         click.echo(f"auditapp is running at http://{host}:{port}  (Ctrl+C stops it)")
         sys.stdout.flush()
         waitress.serve(app, host=host, port=port, threads=threads, ident="auditapp")
