@@ -16,12 +16,12 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from auditapp.extensions import db
-from auditapp.models import StaffMember, User
+from auditapp.models import Audit, StaffMember, User
 from auditapp.services import audits as audit_service
 from auditapp.services import insights as ins
 from auditapp.services import insights_interactions as ii
 from auditapp.services import insights_quality as iq
-from auditapp.services import month_totals, periods, rollups
+from auditapp.services import month_totals, periods, progress, rollups
 from auditapp.services.checklists import available
 
 ALL_MET = {"greeted": "yes", "warmth": "5", "smiled": "often", "thanked": "yes", "argued": "no"}
@@ -276,3 +276,38 @@ def test_the_pages_figures_come_out_the_same_as_from_rows(spread):
     ana = spread["staff"][0]
     ana_audits = [a for a in spread["audits"] if a.staff_member_id == ana.id]
     assert max(n for (sid, _), n in cells.items() if sid == ana.id) <= len(ana_audits)
+
+
+@pytest.mark.parametrize(
+    ("first", "last"),
+    [(None, None), ("2026-09-02", None), (None, "2026-10-01"), ("2026-08-31", "2026-09-15")],
+)
+def test_the_staff_pages_team_comparison_reads_the_same_as_the_rows(spread, first, last):
+    """The staff page compares a person's sections with their team's, over a period whose
+    ends may be open; the team's side comes from the month totals."""
+    period = progress.Period(first and date.fromisoformat(first), last and date.fromisoformat(last))
+    team = spread["staff"][0].team_id
+    members = select(StaffMember.id).where(StaffMember.team_id == team)
+    from_rows = progress._section_means(
+        [Audit.staff_member_id.in_(members), *period.where()], ["counter-basics"]
+    )
+    from_totals = progress._team_section_means(team, period, ["counter-basics"])
+    assert from_rows, "the comparison needs data to mean anything"
+    assert from_totals.keys() == from_rows.keys()
+    for key, (mean, n) in from_rows.items():
+        assert from_totals[key][1] == n
+        assert from_totals[key][0] == pytest.approx(mean)
+
+
+def test_an_open_plan_counts_every_month_on_its_open_side():
+    today = date(2026, 11, 23)
+    everything = periods.plan_open(None, None, today=today)
+    assert (everything.first_month, everything.last_month, everything.days) == (
+        date(1, 1, 1),
+        date(9999, 12, 1),
+        (),
+    )
+    since = periods.plan_open(date(2026, 9, 3), None, today=today)
+    around = (date(2026, 8, 1), date(2027, 2, 28))
+    for day, n in coverage(since, around).items():
+        assert n == (1 if day >= date(2026, 9, 3) else 0), day

@@ -37,7 +37,9 @@ def month_start(day: date) -> date:
 
 
 def month_end(day: date) -> date:
-    return (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    if day.month == 12:
+        return day.replace(day=31)  # also for the year 9999, where an open period ends
+    return day.replace(month=day.month + 1, day=1) - timedelta(days=1)
 
 
 def _cost(first: date, last: date, today: date) -> int:
@@ -90,3 +92,8 @@ def plan(first: date, last: date, today: date | None = None) -> Plan:
     if first_month > last_month:
         return Plan(None, None, tuple(days))
     return Plan(first_month, last_month, tuple(days))
+
+
+def plan_open(first: date | None, last: date | None, today: date | None = None) -> Plan:
+    """plan() for a period whose ends may be open (None): all the months before or after."""
+    return plan(first or date(1, 1, 1), last or date(9999, 12, 31), today)

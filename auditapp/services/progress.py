@@ -16,6 +16,7 @@ from auditapp.charts import score_chart
 from auditapp.extensions import db
 from auditapp.models import Audit, AuditItem, AuditSection, StaffMember
 
+from . import month_totals, periods
 from .checklists import newest_versions
 from .insights import MissedItem
 
@@ -146,9 +147,7 @@ def staff_progress(staff: StaffMember, period: Period = Period()) -> StaffProgre
     own_sections = _section_means(person, ids)
     team_sections: dict[tuple[str, str], tuple[float | None, int]] = {}
     if staff.team_id is not None:
-        team_members = select(StaffMember.id).where(StaffMember.team_id == staff.team_id)
-        team = [Audit.staff_member_id.in_(team_members), *period.where()]
-        team_sections = _section_means(team, ids)
+        team_sections = _team_section_means(staff.team_id, period, ids)
     missed = _most_missed(person)
     checklists = []
     for row in summaries:
@@ -230,6 +229,23 @@ def _section_means(
         .group_by(Audit.checklist_id, AuditSection.section_id)
     ).all()
     return {(c, s): (mean, n) for c, s, mean, n in rows}
+
+
+def _team_section_means(
+    team_id: int, period: Period, checklist_ids: list[str]
+) -> dict[tuple[str, str], tuple[float | None, int]]:
+    """_section_means of the team's current members, from their month totals: a team's
+    year of audits is thousands of section rows, its month totals a few hundred."""
+    members = list(
+        db.session.execute(select(StaffMember.id).where(StaffMember.team_id == team_id)).scalars()
+    )
+    rows = month_totals.read(
+        month_totals.SECTIONS,
+        periods.plan_open(period.start, period.end),
+        {"checklist_id": list(checklist_ids), "staff_member_id": members},
+        ["checklist_id", "section_id"],
+    )
+    return {(c, s): (total / n if n else None, n) for c, s, _rows, n, total in rows}
 
 
 def _compare(
