@@ -14,6 +14,9 @@ SQLITE_BUSY_TIMEOUT_MS = 15000
 # A login lasts this long after the last request (the session is permanent, so the cookie
 # expires with it too); AUDITAPP_SESSION_LIFETIME_MINUTES=480 for an 8-hour shift.
 SESSION_LIFETIME_MINUTES = 12 * 60
+# An unchanged session's cookie is signed and sent again once it is this old (0: on every
+# response), so the idle timeout above is exact to within this many seconds.
+SESSION_RENEW_SECONDS = 60
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 # None: Secure whenever the request came over HTTPS; True or False force it.

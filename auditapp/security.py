@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import time
 from datetime import timedelta
 from typing import Any
 
 from flask import Flask, current_app, has_app_context, request
-from flask.sessions import SecureCookieSessionInterface
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_limiter import Limiter
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
@@ -42,12 +44,19 @@ NO_STORE = "no-store"
 STATIC_ENDPOINTS = frozenset({"static", "bootstrap.static"})
 
 LIMITER_STATE = "auditapp.limiter"
+SESSION_SERIALIZER = "auditapp.session_serializer"
 
 
 def register_security(app: Flask) -> None:
     """Headers on every response, cookie flags, session lifetime, proxy trust, throttling."""
     minutes = _whole_number(app, "SESSION_LIFETIME_MINUTES", 1)
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(minutes=minutes)
+    renew = _whole_number(app, "SESSION_RENEW_SECONDS", 0)
+    if renew >= minutes * 60:
+        raise ValueError(
+            f"SESSION_RENEW_SECONDS ({renew}) must be shorter than the session lifetime "
+            f"({minutes * 60} seconds)"
+        )
     app.session_interface = HttpsAwareSessionInterface()
 
     proxies = _whole_number(app, "PROXY_FIX", 0)
@@ -79,16 +88,65 @@ def add_security_headers(response: Response) -> Response:
     return response
 
 
-class HttpsAwareSessionInterface(SecureCookieSessionInterface):
-    """SESSION_COOKIE_SECURE None (the default) means Secure whenever the request was HTTPS.
+class SignedSession(SecureCookieSession):
+    """A cookie session that knows when its cookie was signed (None: no cookie came)."""
 
-    A fixed True would lose the login on a plain-HTTP intranet install; a fixed False would
+    signed_at: int | None = None
+
+
+class HttpsAwareSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with two changes.
+
+    SESSION_COOKIE_SECURE None (the default) means Secure whenever the request was HTTPS: a
+    fixed True would lose the login on a plain-HTTP intranet install; a fixed False would
     let the cookie leak over HTTP on an HTTPS one. True or False still force it.
+
+    An unchanged permanent session is signed again (which is what makes the lifetime an idle
+    timeout) only once its cookie is SESSION_RENEW_SECONDS old, not on every response:
+    signing and sending the cookie was a sixth of what a page cost. So a session ends
+    between the lifetime less that many seconds and the lifetime after the last request.
     """
+
+    session_class = SignedSession
 
     def get_cookie_secure(self, app: Flask) -> bool:
         setting = app.config["SESSION_COOKIE_SECURE"]
         return request.is_secure if setting is None else bool(setting)
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        # Flask builds a serializer twice a request; one per key (and fallbacks) is enough.
+        if not app.secret_key:
+            return None
+        keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        kept = app.extensions.get(SESSION_SERIALIZER)
+        if kept is None or kept[0] != keys:
+            kept = (keys, super().get_signing_serializer(app))
+            app.extensions[SESSION_SERIALIZER] = kept
+        return kept[1]
+
+    def open_session(self, app: Flask, request: Any) -> SignedSession | None:
+        serializer = self.get_signing_serializer(app)
+        if serializer is None:
+            return None
+        value = request.cookies.get(self.get_cookie_name(app))
+        if not value:
+            return self.session_class()
+        max_age = int(app.permanent_session_lifetime.total_seconds())
+        try:
+            data, signed = serializer.loads(value, max_age=max_age, return_timestamp=True)
+        except BadSignature:
+            return self.session_class()
+        session = self.session_class(data)
+        session.signed_at = int(signed.timestamp())
+        return session
+
+    def should_set_cookie(self, app: Flask, session: Any) -> bool:
+        if session.modified:
+            return True
+        if not (session.permanent and app.config["SESSION_REFRESH_EACH_REQUEST"]):
+            return False
+        signed = getattr(session, "signed_at", None)
+        return signed is None or time.time() - signed >= app.config["SESSION_RENEW_SECONDS"]
 
 
 # Login throttling ---------------------------------------------------------------------

@@ -303,9 +303,65 @@ def test_a_session_older_than_its_lifetime_is_sent_to_login(
         assert response.headers["Location"].startswith("/login")
 
 
+def _session_cookies(response) -> list[str]:
+    return [h for h in response.headers.getlist("Set-Cookie") if h.startswith("session=")]
+
+
+@pytest.mark.parametrize(("age_seconds", "renewed"), [(30, False), (61, True)])
+def test_an_unchanged_session_is_signed_again_once_a_minute(
+    app, client, make_user, monkeypatch, age_seconds, renewed
+):
+    """Log in and open a page 'age_seconds ago'; the next renews the cookie only past a minute."""
+    user = make_user("supervisor")
+    then = int(time.time()) - age_seconds
+    with monkeypatch.context() as patched:
+        patched.setattr(TimestampSigner, "get_timestamp", lambda self: then)
+        assert post_login(client, user.email, PASSWORD).status_code == 302
+        with app.app_context():  # the first page adds the CSRF token: a change, so sent
+            assert _session_cookies(client.get("/audits"))
+    with app.app_context():
+        response = client.get("/audits")
+    assert response.status_code == 200
+    cookies = _session_cookies(response)
+    assert bool(cookies) is renewed
+    if renewed:  # and the renewed cookie runs the whole lifetime again from now
+        expires = next(p for p in session_cookie(response) if p.startswith("expires="))
+        left = parsedate_to_datetime(expires.split("=", 1)[1]).timestamp() - time.time()
+        assert 12 * 60 * 60 - 5 < left <= 12 * 60 * 60
+
+
+def test_a_changed_session_is_always_sent_and_renewal_every_request_is_a_setting(
+    database_url, checklists_dir
+):
+    with running_app(database_url, checklists_dir, SESSION_RENEW_SECONDS=0) as app:
+        people.create_user("sam@example.com", "Sam", "supervisor", PASSWORD)
+        client = app.test_client()
+        assert _session_cookies(post_login(client, "sam@example.com", PASSWORD))
+        with app.app_context():
+            assert _session_cookies(client.get("/audits"))  # renewed at once
+    with running_app(database_url, checklists_dir) as app:
+        people.create_user("sam@example.com", "Sam", "supervisor", PASSWORD)
+        client = app.test_client()
+        post_login(client, "sam@example.com", PASSWORD)
+        with app.app_context():
+            client.get("/audits")
+        with app.app_context():  # a change within the minute: sent at once
+            assert _session_cookies(client.post("/logout"))
+        with app.app_context():
+            response = client.get("/audits")
+        assert response.status_code == 302
+        assert response.headers["Location"].startswith("/login")
+
+
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("SESSION_LIFETIME_MINUTES", 0), ("SESSION_LIFETIME_MINUTES", "12h"), ("PROXY_FIX", -1)],
+    [
+        ("SESSION_LIFETIME_MINUTES", 0),
+        ("SESSION_LIFETIME_MINUTES", "12h"),
+        ("PROXY_FIX", -1),
+        ("SESSION_RENEW_SECONDS", -1),
+        ("SESSION_RENEW_SECONDS", 12 * 60 * 60),
+    ],
 )
 def test_bad_settings_are_refused_at_start_up(name, value):
     with pytest.raises(ValueError, match=name):
