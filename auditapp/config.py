@@ -7,6 +7,9 @@ from __future__ import annotations
 SECRET_KEY: str | None = None
 DATABASE_URL: str | None = None
 CHECKLISTS_DIR: str | None = None
+# How often the checklist files are looked at for changes (an edited file is offered within
+# this many seconds; 0: on every request).
+CHECKLISTS_RECHECK_SECONDS = 1.0
 
 ORGANISATION_NAME = "Our service team"
 AUDITS_PER_PAGE = 25

@@ -68,6 +68,8 @@ def running_app(database_url: str, checklists_dir: Path, **overrides):
         "DATABASE_URL": database_url,
         "SECRET_KEY": "test",
         "CHECKLISTS_DIR": str(checklists_dir),
+        # Tests edit checklist files and look at once; the once-a-second look is tested apart.
+        "CHECKLISTS_RECHECK_SECONDS": 0,
         "WTF_CSRF_ENABLED": False,
         # Hashing stays real, just cheap: scrypt would make each test user cost ~0.1 s.
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",

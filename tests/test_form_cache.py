@@ -192,6 +192,32 @@ def test_changed_checklist_shows_its_new_items(
     assert renders == ["counter-basics", "counter-basics"]
 
 
+def test_checklist_files_are_looked_at_once_a_second(app, checklists_dir, monkeypatch):
+    """With the default CHECKLISTS_RECHECK_SECONDS an edit shows within the second, not before."""
+    app.config["CHECKLISTS_RECHECK_SECONDS"] = 1.0
+    now = [1000.0]
+    monkeypatch.setattr(checklist_store.time, "monotonic", lambda: now[0])
+    looked = []
+    real_signature = checklist_store._signature
+    monkeypatch.setattr(
+        checklist_store,
+        "_signature",
+        lambda folder: looked.append(now[0]) or real_signature(folder),
+    )
+    before = checklist_store.available()["counter-basics"]
+    path = checklists_dir / "counter-basics.yaml"
+    path.write_text(path.read_text().replace("text: Smiled\n", "text: Smiled warmly\n"))
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 5_000_000_000))
+
+    now[0] += 0.9
+    assert checklist_store.available()["counter-basics"] is before  # not looked at yet
+    now[0] += 0.2
+    after = checklist_store.available()["counter-basics"]
+    assert after.fingerprint != before.fingerprint
+    assert looked == [1000.0, 1001.1]
+
+
 def test_forms_sent_back_are_rendered_in_full_and_leave_the_blank_form_blank(
     client, supervisor, staff
 ):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +29,7 @@ class Registry:
 
 
 _cache: dict[str, tuple[tuple, Registry]] = {}
+_checked: dict[str, float] = {}  # folder -> when its files were last looked at (monotonic)
 _lock = threading.Lock()
 
 
@@ -36,15 +39,28 @@ def _signature(folder: Path) -> tuple:
 
 
 def registry() -> Registry:
-    """Checklists of the configured folder, re-read only when a file there changes."""
+    """Checklists of the configured folder, re-read only when a file there changes.
+
+    The files are looked at (listed and stat'ed) at most once every CHECKLISTS_RECHECK_SECONDS:
+    doing it on every request was a tenth of what the scoring form's page cost. An edited
+    checklist is offered that much later at most.
+    """
     folder = Path(current_app.config["CHECKLISTS_DIR"])
+    key = str(folder)
+    now = time.monotonic()
+    cached = _cache.get(key)
+    if (
+        cached
+        and now - _checked.get(key, -math.inf) < current_app.config["CHECKLISTS_RECHECK_SECONDS"]
+    ):
+        return cached[1]
     signature = _signature(folder)
-    cached = _cache.get(str(folder))
+    _checked[key] = now
     if cached and cached[0] == signature:
         return cached[1]
     with _lock:
         result = Registry(*load_each(checklist_files(folder) if folder.is_dir() else []))
-        _cache[str(folder)] = (signature, result)
+        _cache[key] = (signature, result)
         return result
 
 
