@@ -144,8 +144,10 @@ class AuditFilterForm(FlaskForm):
 
 
 class AuditHiddenFields(FlaskForm):
-    """The scoring form's hidden fields alone (with the CSRF token): all a blank form's page
-    renders per request; the other fields come from views/form_cache.py."""
+    """The scoring form's hidden fields (with the CSRF token), which every scoring form has.
+
+    A blank form's page writes them as plain inputs (templates/_forms.html, hidden_inputs)
+    and takes the other fields from views/form_cache.py."""
 
     token = HiddenField(validators=[DataRequired(), Length(max=64), PlainText()])
     fingerprint = HiddenField(validators=[DataRequired(), Length(max=64), PlainText()])
