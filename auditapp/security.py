@@ -228,6 +228,25 @@ class PerAppLimiter(Limiter):
     _key_prefix = _per_app("_key_prefix")
     _strategy = _per_app("_strategy")
 
+    def _check_request_limit(
+        self, callable_name: str | None = None, in_middleware: bool = True
+    ) -> None:
+        # Before every request Flask-Limiter looks for application, default and blueprint
+        # limits; a decorated view (our login) checks its own limits when it is called. With
+        # none of the first three, as configured here, that look finds nothing on every
+        # page, at a twentieth of a page's cost: skipped, unless such limits are set.
+        if in_middleware and not self._request_wide_limits():
+            return
+        super()._check_request_limit(callable_name=callable_name, in_middleware=in_middleware)
+
+    def _request_wide_limits(self) -> bool:
+        manager = self.limit_manager
+        return bool(
+            manager.application_limits
+            or manager.default_limits
+            or getattr(manager, "_blueprint_limits", True)  # unknown in another version: look
+        )
+
     def init_app(self, app: Flask) -> None:
         self._binding = True  # while binding, the attributes are this app's, whatever is active
         try:

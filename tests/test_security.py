@@ -457,6 +457,34 @@ def test_only_login_posts_are_counted(client):
     assert post_login(client, "y@example.com", address="10.0.5.1").status_code == 429
 
 
+def test_pages_are_not_looked_up_for_limits_unless_request_wide_limits_are_set(
+    database_url, checklists_dir, make_user, monkeypatch
+):
+    """Only the login is limited, by its own decorator: other pages skip Flask-Limiter's
+    before-request look. A default limit, were one set, still applies to every page."""
+    from flask_limiter import Limiter
+
+    looked = []
+    real = Limiter._check_request_limit
+    monkeypatch.setattr(
+        Limiter, "_check_request_limit", lambda self, **kw: looked.append(kw) or real(self, **kw)
+    )
+    with running_app(database_url, checklists_dir) as app:
+        client = app.test_client()
+        with app.app_context():
+            assert client.get("/audits").status_code == 302  # to the login page
+        assert client.get("/login").status_code == 200
+        assert looked and all(kw["in_middleware"] is False for kw in looked)
+        for _ in range(5):
+            assert post_login(client, "sam@example.com", address="10.0.6.1").status_code == 401
+        assert post_login(client, "sam@example.com", address="10.0.6.1").status_code == 429
+        assert all(kw["in_middleware"] is False for kw in looked)  # the login's own checks
+    with running_app(database_url, checklists_dir, RATELIMIT_DEFAULT="2 per minute") as app:
+        client = app.test_client()
+        statuses = [client.get("/login").status_code for _ in range(3)]
+        assert statuses == [200, 200, 429]
+
+
 def test_limits_are_settings(database_url, checklists_dir):
     with running_app(database_url, checklists_dir, LOGIN_LIMIT_PER_ACCOUNT="2 per minute") as app:
         client = app.test_client()
