@@ -108,11 +108,14 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = "Please log in to see that page."
     login_manager.login_message_category = "info"
 
-    from auditapp.models import User
+    from auditapp.models.people import SIGNED_IN_USER, SignedInUser
 
     @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    def load_user(user_id: str) -> SignedInUser | None:
+        if not user_id.isdigit():
+            return None
+        row = db.session.execute(SIGNED_IN_USER, {"user_id": int(user_id)}).one_or_none()
+        return None if row is None else SignedInUser(*row)
 
 
 def register_security(app: Flask) -> None:

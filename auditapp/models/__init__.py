@@ -9,7 +9,7 @@ from .audits import (
     CoachingAction,
 )
 from .event_log import LogEntry
-from .people import ROLES, StaffMember, Team, User
+from .people import ROLES, SignedInUser, StaffMember, Team, User, UserLike
 from .rollups import (
     InteractionMonthTotal,
     ItemDayTotal,
@@ -33,8 +33,10 @@ __all__ = [
     "LogEntry",
     "RaterMonthTotal",
     "SectionMonthTotal",
+    "SignedInUser",
     "StaffItemMonthTotal",
     "StaffMember",
     "Team",
     "User",
+    "UserLike",
 ]

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from auditapp.checklists import Checklist
 from auditapp.extensions import db
-from auditapp.models import Audit, AuditEvent, AuditItem, AuditSection, StaffMember, User
+from auditapp.models import Audit, AuditEvent, AuditItem, AuditSection, StaffMember, UserLike
 from auditapp.models._time import utcnow
 from auditapp.scoring import ScoreResult, ScoringError, normalise_answer, score
 
@@ -102,7 +102,7 @@ def find_by_token(token: str) -> Audit | None:
 
 def start(
     *,
-    supervisor: User,
+    supervisor: UserLike,
     staff: StaffMember,
     checklist: Checklist,
     token: str,
@@ -130,7 +130,7 @@ def start(
     audit = Audit(
         form_token=token,
         staff_member=staff,
-        supervisor=supervisor,
+        supervisor_id=supervisor.id,
         checklist_version=checklist_store.stored_version(checklist),
         checklist_id=checklist.id,
         answers=entry.answers,
@@ -138,7 +138,7 @@ def start(
         **{f.name: getattr(interaction, f.name) for f in fields(Interaction)},
     )
     db.session.add(audit)
-    audit.events.append(AuditEvent(user=supervisor, action="created"))
+    audit.events.append(AuditEvent(user_id=supervisor.id, action="created"))
     event_log.record("created", supervisor, audit, staff_member=staff.id, checklist=checklist.id)
     if submit:
         _mark_submitted(audit, supervisor, result)
@@ -155,7 +155,7 @@ def start(
 
 
 def update_draft(
-    audit: Audit, *, user: User, interaction: Interaction, entry: Answers, submit: bool
+    audit: Audit, *, user: UserLike, interaction: Interaction, entry: Answers, submit: bool
 ) -> Audit:
     """Save more of a draft, or submit it. A submitted audit is changed only by `amend`."""
     if audit.status != "draft":
@@ -171,7 +171,7 @@ def update_draft(
 
 
 def amend(
-    audit: Audit, *, user: User, interaction: Interaction, entry: Answers, reason: str
+    audit: Audit, *, user: UserLike, interaction: Interaction, entry: Answers, reason: str
 ) -> Audit:
     """Change a submitted audit, keeping the reason and what changed in its history."""
     if audit.status != "submitted":
@@ -187,7 +187,9 @@ def amend(
     _store_result(audit, result)
     audit.revision += 1
     audit.amended_at = utcnow()
-    audit.events.append(AuditEvent(user=user, action="amended", reason=reason, changes=changes))
+    audit.events.append(
+        AuditEvent(user_id=user.id, action="amended", reason=reason, changes=changes)
+    )
     event_log.record(
         "amended", user, audit, revision=audit.revision, changed=[c["field"] for c in changes]
     )
@@ -203,11 +205,11 @@ def _apply(audit: Audit, interaction: Interaction, entry: Answers) -> None:
     audit.comments = entry.comments
 
 
-def _mark_submitted(audit: Audit, user: User, result: ScoreResult) -> None:
+def _mark_submitted(audit: Audit, user: UserLike, result: ScoreResult) -> None:
     audit.status = "submitted"
     audit.submitted_at = utcnow()
     _store_result(audit, result)
-    audit.events.append(AuditEvent(user=user, action="submitted"))
+    audit.events.append(AuditEvent(user_id=user.id, action="submitted"))
     event_log.record("submitted", user, audit, passed=result.passed)
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload
 
 from auditapp.checklists import Checklist
 from auditapp.extensions import db
-from auditapp.models import Audit, AuditItem, CoachingAction, StaffMember, User
+from auditapp.models import Audit, AuditItem, CoachingAction, StaffMember, UserLike
 from auditapp.models._time import utcnow
 from auditapp.scoring import ScoreResult
 
@@ -34,7 +34,7 @@ class Target:
 
 def record(
     *,
-    trainer: User,
+    trainer: UserLike,
     staff: StaffMember,
     target: Target,
     note: str,
@@ -66,7 +66,7 @@ def record(
         audit_id=audit.id if audit else None,
         note=note.strip(),
         follow_up_on=follow_up_on,
-        created_by=trainer,
+        created_by_id=trainer.id,
     )
     db.session.add(action)
     db.session.commit()
