@@ -47,7 +47,20 @@ class StaffMember(db.Model):
     team: Mapped[Team | None] = relationship(back_populates="members")
 
 
-class User(UserMixin, db.Model):
+class LoginAccount(UserMixin):
+    """What Flask-Login and the pages read of a user, whether a User or a SignedInUser
+    (both have `active` and `role`)."""
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses sessions of deactivated users
+        return self.active
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS.get(self.role, self.role)
+
+
+class User(LoginAccount, db.Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -62,14 +75,6 @@ class User(UserMixin, db.Model):
 
     staff_member: Mapped[StaffMember | None] = relationship()
 
-    @property
-    def is_active(self) -> bool:  # Flask-Login refuses sessions of deactivated users
-        return self.active
-
-    @property
-    def role_label(self) -> str:
-        return ROLE_LABELS.get(self.role, self.role)
-
     def set_password(self, password: str) -> None:
         method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
         self.password_hash = generate_password_hash(password, method=method)
@@ -79,7 +84,7 @@ class User(UserMixin, db.Model):
 
 
 @dataclass(frozen=True, eq=False)
-class SignedInUser(UserMixin):
+class SignedInUser(LoginAccount):
     """The logged-in user of a request, as plain data read with one Core statement.
 
     Flask-Login loads the user on every request; building a User object through the ORM was
@@ -93,14 +98,6 @@ class SignedInUser(UserMixin):
     role: str
     staff_member_id: int | None
     active: bool
-
-    @property
-    def is_active(self) -> bool:  # Flask-Login refuses sessions of deactivated users
-        return self.active
-
-    @property
-    def role_label(self) -> str:
-        return ROLE_LABELS.get(self.role, self.role)
 
 
 _users = User.__table__
