@@ -1,6 +1,9 @@
-"""The smallest Flask app, the yardstick for bench/load.py: same waitress, same threads.
+"""The smallest Flask app, the yardstick for bench/load.py: same server, same threads.
 
-python bench/hello_app.py --port 8080 --threads 8
+python bench/hello_app.py --port 8080 --threads 8 [--workers 1]
+
+It runs under auditapp.server.run, the code `auditapp serve` runs: waitress in one process,
+gunicorn with --workers above 1.
 """
 
 from __future__ import annotations
@@ -19,12 +22,20 @@ def hello():
 
 
 if __name__ == "__main__":
-    import waitress
+    from auditapp import server
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
     print(f"hello is running at http://{args.host}:{args.port}", flush=True)
-    waitress.serve(app, host=args.host, port=args.port, threads=args.threads, ident="hello")
+    server.run(
+        app,
+        host=args.host,
+        port=args.port,
+        threads=args.threads,
+        workers=args.workers,
+        name="hello",
+    )

@@ -1,9 +1,11 @@
 """Load: supervisors scoring audits at once against `auditapp serve`, beside hello-world.
 
     python bench/load.py [--database sqlite|pg] [--database-url URL] [--seconds 30]
-                         [--supervisors 20] [--threads 8]
+                         [--supervisors 20] [--threads 8] [--workers 1] [--redis-url URL]
 
-Starts `auditapp serve` (waitress) on a free port with a fresh database: SQLite in a
+Starts `auditapp serve` (waitress; with --workers above 1, gunicorn with that many
+processes, which count login limits in Redis at --redis-url) on a free port with a fresh
+database: SQLite in a
 temporary instance folder, or PostgreSQL in a database `auditapp_load` that it creates and
 drops (with --database-url, that database's public schema is emptied instead). It adds the
 supervisors and staff members through the services, then runs three phases of --seconds
@@ -13,7 +15,8 @@ each, one client thread per supervisor, each with its own keep-alive connection 
    form token and the checklist fingerprint from the HTML), post a complete audit of a
    shipped checklist with answers of its own, and open the result it is sent to;
 2. form page: the same clients only open the new-audit form;
-3. hello: the same clients open bench/hello_app.py under waitress with the same threads.
+3. hello: the same clients open bench/hello_app.py under the same server, with the same
+   processes and threads.
 
 It prints requests/s, median and 95th-percentile latency and errors per step, the form
 page's requests/s as a share of hello-world's, and then checks in the database that every
@@ -347,7 +350,13 @@ def main() -> None:
     parser.add_argument("--database-url", help="PostgreSQL to use (its public schema is emptied)")
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--supervisors", type=int, default=20)
-    parser.add_argument("--threads", type=int, default=8, help="waitress threads (both servers)")
+    parser.add_argument("--threads", type=int, default=8, help="threads per process (both apps)")
+    parser.add_argument("--workers", type=int, default=1, help="server processes (both apps)")
+    parser.add_argument(
+        "--redis-url",
+        default="redis://127.0.0.1:6379/0",
+        help="login limits' store when --workers is above 1",
+    )
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
 
@@ -361,9 +370,13 @@ def main() -> None:
         "AUDITAPP_SECRET_KEY": SECRET,
         "AUDITAPP_INSTANCE_PATH": str(work),
     }
+    if args.workers > 1:  # several processes must share the login counters
+        env["AUDITAPP_RATELIMIT_STORAGE_URI"] = args.redis_url
+        env["AUDITAPP_RATELIMIT_KEY_PREFIX"] = f"auditapp-load-{os.getpid()}"
+    server_options = ["--threads", str(args.threads), "--workers", str(args.workers)]
     port = free_port()
     server = start(
-        ["auditapp", "serve", "--port", str(port), "--threads", str(args.threads)],
+        ["auditapp", "serve", "--port", str(port), *server_options],
         port,
         env,
         work / "auditapp.log",
@@ -401,8 +414,7 @@ def main() -> None:
             str(BENCH / "hello_app.py"),
             "--port",
             str(port),
-            "--threads",
-            str(args.threads),
+            *server_options,
         ],
         port,
         env,
@@ -422,10 +434,11 @@ def main() -> None:
 
 def report(args, flow: Stats, form_only: Stats, hello: Stats, integrity: dict[str, int]) -> None:
     kind = "SQLite" if args.database == "sqlite" else "PostgreSQL"
-    print(
-        f"\n{kind}, {args.supervisors} supervisors, {args.seconds:g} s per phase, "
-        f"waitress {args.threads} threads\n"
-    )
+    if args.workers == 1:
+        server = f"waitress, {args.threads} threads"
+    else:
+        server = f"gunicorn, {args.workers} processes of {args.threads} threads"
+    print(f"\n{kind}, {args.supervisors} supervisors, {args.seconds:g} s per phase, {server}\n")
     print("| phase | step | requests | req/s | median ms | p95 ms | errors |")
     print("|---|---|---|---|---|---|---|")
     for phase, stats in (("audits", flow), ("form page", form_only), ("hello", hello)):

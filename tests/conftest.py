@@ -8,6 +8,7 @@ import re
 import shutil
 import tempfile
 import threading
+import uuid
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -28,6 +29,10 @@ from auditapp.services import people
 
 DATA = Path(__file__).parent / "data"
 PASSWORD = "correct horse battery"
+# Redis for the shared-counter tests. CI sets AUDITAPP_REQUIRE_REDIS=1 so that a missing
+# server fails there instead of skipping.
+REDIS_URL = os.environ.get("AUDITAPP_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+REQUIRE_REDIS = os.environ.get("AUDITAPP_REQUIRE_REDIS") == "1"
 
 
 @pytest.fixture(scope="session")
@@ -235,3 +240,23 @@ def text_of(response) -> str:
     html = response.get_data(as_text=True)
     html = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S)
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
+
+
+@pytest.fixture
+def redis_prefix():
+    """A key prefix of this test's own in the test Redis, its keys deleted afterwards."""
+    import redis
+
+    server = redis.Redis.from_url(REDIS_URL)
+    try:
+        server.ping()
+    except redis.RedisError as error:
+        if REQUIRE_REDIS:
+            pytest.fail(f"Redis not reachable at {REDIS_URL}: {error}")
+        pytest.skip(f"Redis not reachable at {REDIS_URL}: {error}")
+    prefix = f"auditapp-test-{uuid.uuid4().hex}"
+    yield server, prefix
+    keys = list(server.scan_iter(f"*{prefix}*"))
+    if keys:
+        server.delete(*keys)
+    server.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import gc
 import statistics
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -19,7 +20,7 @@ from flask import Flask
 from sqlalchemy import func, inspect, select
 
 import auditapp
-from auditapp import MIGRATIONS_DIR, create_app
+from auditapp import MIGRATIONS_DIR, create_app, server
 from auditapp.checklists.loader import PROJECT_DIR
 from auditapp.cli import main
 from auditapp.extensions import db
@@ -239,6 +240,73 @@ def test_serve_puts_the_startup_objects_out_of_the_collectors_reach(cli, ready, 
         assert frozen_when_serving[0] > 10_000  # the modules, the app, its mappers
     finally:
         gc.unfreeze()  # the rest of the tests collect as usual
+
+
+@pytest.fixture
+def no_arbiter(monkeypatch) -> list:
+    """Replace gunicorn's arbiter run so that no test forks real workers; records what it
+    would have served, with which settings, and the connections open at that moment."""
+    from gunicorn.app.base import BaseApplication
+
+    calls = []
+
+    def run(self):
+        with self.wsgi().app_context():
+            checked_out = db.engine.pool.checkedout()
+        calls.append((self.wsgi(), self.cfg, checked_out, gc.get_freeze_count()))
+
+    monkeypatch.setattr(BaseApplication, "run", run)
+    return calls
+
+
+def test_serve_with_workers_hands_the_app_to_gunicorn(
+    cli, ready, monkeypatch, no_server, no_arbiter
+):
+    monkeypatch.setenv("AUDITAPP_RATELIMIT_ENABLED", "false")  # no login counters to share
+    gc.unfreeze()
+    try:
+        result = ok(cli("serve", "--port", "8124", "--workers", "3", "--threads", "2"))
+    finally:
+        gc.unfreeze()
+    assert "auditapp is running at http://127.0.0.1:8124, 3 processes" in result.output
+    assert no_server == []  # not waitress
+    [(app, cfg, checked_out, frozen)] = no_arbiter
+    assert isinstance(app, Flask)
+    assert cfg.bind == ["127.0.0.1:8124"]
+    assert (cfg.workers, cfg.threads, cfg.worker_class_str) == (3, 2, "gthread")
+    assert cfg.preload_app
+    assert cfg.secure_scheme_headers == {}  # only AUDITAPP_PROXY_FIX decides what to trust
+    assert cfg.control_socket_disable
+    assert checked_out == 0  # no database connection crosses the fork
+    assert frozen > 10_000  # frozen before the fork, so the workers share those pages
+
+
+def test_serve_with_workers_refuses_per_process_login_counters(cli, ready, no_arbiter):
+    result = cli("serve", "--workers", "2")
+    fails_clearly(result, "--workers 2 needs the login limits in a store every process shares")
+    assert "AUDITAPP_RATELIMIT_STORAGE_URI" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert no_arbiter == []
+
+
+def test_serve_with_workers_refuses_an_unreachable_limit_store(cli, ready, monkeypatch, no_arbiter):
+    monkeypatch.setenv("AUDITAPP_RATELIMIT_STORAGE_URI", "redis://:secret@127.0.0.1:9/0")
+    result = cli("serve", "--workers", "2")
+    fails_clearly(result, "cannot reach the login limits' store redis://:***@127.0.0.1:9/0")
+    assert "secret" not in result.output
+    assert no_arbiter == []
+
+
+def test_serve_with_workers_where_gunicorn_cannot_run_says_so(cli, ready, monkeypatch):
+    monkeypatch.setenv("AUDITAPP_RATELIMIT_ENABLED", "false")
+    monkeypatch.setitem(sys.modules, "gunicorn.app.base", None)  # as on Windows: no gunicorn
+    result = cli("serve", "--workers", "2")
+    fails_clearly(result, "--workers 2 needs gunicorn, which runs on Linux and macOS only")
+    assert "use --workers 1" in result.stderr
+
+
+def test_serve_on_an_ipv6_address_binds_it_in_brackets():
+    assert server.gunicorn_settings("::1", 8000, 4, 2, "auditapp")["bind"] == ["[::1]:8000"]
 
 
 def test_serve_rejects_a_bad_port(cli, ready, no_server):

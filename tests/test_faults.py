@@ -333,8 +333,9 @@ class Browser:
 
 
 @contextmanager
-def served(database_url: str, checklists_dir: Path, workdir: Path):
-    """`auditapp serve` in its own process; yields (process, port)."""
+def served(database_url: str, checklists_dir: Path, workdir: Path, *options: str, **settings: str):
+    """`auditapp serve [options]` in its own process, `settings` as AUDITAPP_* variables;
+    yields (process, port)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -346,10 +347,12 @@ def served(database_url: str, checklists_dir: Path, workdir: Path):
         "AUDITAPP_INSTANCE_PATH": str(workdir),
         # Several supervisors log in from 127.0.0.1 within seconds; throttling is tested elsewhere.
         "AUDITAPP_LOGIN_LIMIT_PER_ADDRESS": "1000 per minute",
+        **{f"AUDITAPP_{name}": value for name, value in settings.items()},
     }
     log = (workdir / "server.log").open("a")
+    command = [sys.executable, "-m", "auditapp", "serve", "--port", str(port), "--threads", "4"]
     process = subprocess.Popen(
-        [sys.executable, "-m", "auditapp", "serve", "--port", str(port), "--threads", "4"],
+        [*command, *options],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -367,7 +370,11 @@ def served(database_url: str, checklists_dir: Path, workdir: Path):
         yield process, port
     finally:
         if process.poll() is None:
-            process.kill()
+            process.terminate()  # with --workers, gunicorn's master stops its workers first
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
         process.wait()
         log.close()
 

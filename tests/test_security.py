@@ -8,13 +8,12 @@ import os
 import shutil
 import threading
 import time
-import uuid
 from email.utils import parsedate_to_datetime
 from html.parser import HTMLParser
 
 import pytest
 import test_access
-from conftest import PASSWORD, running_app, text_of
+from conftest import PASSWORD, REDIS_URL, running_app, text_of
 from itsdangerous import TimestampSigner
 from test_access import PAGES, ROLES
 from werkzeug.serving import make_server
@@ -25,10 +24,6 @@ from auditapp.services import people
 
 WRONG_LOGIN = "Wrong email or password."
 THROTTLED = "Too many login attempts. Wait a minute and try again."
-# Redis for the shared-counter tests. CI sets AUDITAPP_REQUIRE_REDIS=1 so that a missing
-# server fails there instead of skipping.
-REDIS_URL = os.environ.get("AUDITAPP_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-REQUIRE_REDIS = os.environ.get("AUDITAPP_REQUIRE_REDIS") == "1"
 
 world = test_access.world  # the records every URL of the role table points at
 
@@ -539,26 +534,6 @@ def test_each_app_counts_in_its_own_memory(database_url, checklists_dir, app, cl
     with running_app(database_url, checklists_dir) as other:
         assert post_login(other.test_client(), "shared@example.com").status_code == 401
     assert post_login(client, "shared@example.com").status_code == 429
-
-
-@pytest.fixture
-def redis_prefix():
-    """A key prefix of this test's own in the test Redis, its keys deleted afterwards."""
-    import redis
-
-    server = redis.Redis.from_url(REDIS_URL)
-    try:
-        server.ping()
-    except redis.RedisError as error:
-        if REQUIRE_REDIS:
-            pytest.fail(f"Redis not reachable at {REDIS_URL}: {error}")
-        pytest.skip(f"Redis not reachable at {REDIS_URL}: {error}")
-    prefix = f"auditapp-test-{uuid.uuid4().hex}"
-    yield server, prefix
-    keys = list(server.scan_iter(f"*{prefix}*"))
-    if keys:
-        server.delete(*keys)
-    server.close()
 
 
 def test_redis_counters_are_shared_between_apps(database_url, checklists_dir, redis_prefix):

@@ -59,18 +59,56 @@ def init() -> None:
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64))
-def serve(host: str, port: int, threads: int) -> None:
-    """Run the app under the waitress production server."""
-    import waitress
-
+@click.option(
+    "--threads", default=8, show_default=True, type=click.IntRange(1, 64), help="Per process."
+)
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Processes (above 1: gunicorn; the login limits then need a shared store).",
+)
+def serve(host: str, port: int, threads: int, workers: int) -> None:
+    """Run the app under a production server: waitress, or gunicorn with --workers."""
+    from auditapp import server
+    from auditapp.extensions import db
     from auditapp.heap import freeze_startup_objects
 
     with app_context() as app:
+        if workers > 1:
+            check_shared_limits(app, workers)
+        # No connection may cross the fork into the workers: each opens its own.
+        db.session.remove()
+        db.engine.dispose()
         freeze_startup_objects()
-        click.echo(f"auditapp is running at http://{host}:{port}  (Ctrl+C stops it)")
+        processes = f", {workers} processes" if workers > 1 else ""
+        click.echo(f"auditapp is running at http://{host}:{port}{processes}  (Ctrl+C stops it)")
         sys.stdout.flush()
-        waitress.serve(app, host=host, port=port, threads=threads, ident="auditapp")
+        try:
+            server.run(app, host=host, port=port, threads=threads, workers=workers, name="auditapp")
+        except server.ServerError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+def check_shared_limits(app: Flask, workers: int) -> None:
+    """Several processes must count refused logins together, or each allows its own share."""
+    from auditapp.extensions import limiter
+
+    if not app.config["RATELIMIT_ENABLED"]:
+        return
+    uri = app.config["RATELIMIT_STORAGE_URI"]
+    if uri.startswith("memory://"):
+        raise click.ClickException(
+            f"--workers {workers} needs the login limits in a store every process shares: "
+            "set AUDITAPP_RATELIMIT_STORAGE_URI (for example redis://127.0.0.1:6379/0); "
+            "memory:// would count each process's refused logins on their own"
+        )
+    if not limiter.storage.check():
+        raise click.ClickException(
+            f"cannot reach the login limits' store {safe_url(uri)}: start it, or change "
+            "AUDITAPP_RATELIMIT_STORAGE_URI"
+        )
 
 
 @click.command()
