@@ -114,7 +114,10 @@ def register_extensions(app: Flask) -> None:
     def load_user(user_id: str) -> SignedInUser | None:
         if not user_id.isdigit():
             return None
-        row = db.session.execute(SIGNED_IN_USER, {"user_id": int(user_id)}).one_or_none()
+        # On the session's connection (its transaction) but past the ORM's execute, which
+        # a plain Core row does not need and which is a twentieth of a light page's cost.
+        connection = db.session.connection()
+        row = connection.execute(SIGNED_IN_USER, {"user_id": int(user_id)}).one_or_none()
         return None if row is None else SignedInUser(*row)
 
 

@@ -45,15 +45,13 @@ def registry() -> Registry:
     doing it on every request was a tenth of what the scoring form's page cost. An edited
     checklist is offered that much later at most.
     """
-    folder = Path(current_app.config["CHECKLISTS_DIR"])
-    key = str(folder)
+    config = current_app.config  # one proxy lookup, not three: this runs on every form page
+    key = config["CHECKLISTS_DIR"]
     now = time.monotonic()
     cached = _cache.get(key)
-    if (
-        cached
-        and now - _checked.get(key, -math.inf) < current_app.config["CHECKLISTS_RECHECK_SECONDS"]
-    ):
+    if cached and now - _checked.get(key, -math.inf) < config["CHECKLISTS_RECHECK_SECONDS"]:
         return cached[1]
+    folder = Path(key)
     signature = _signature(folder)
     _checked[key] = now
     if cached and cached[0] == signature:

@@ -79,7 +79,8 @@ def chosen_start(args: Mapping[str, str]) -> tuple[Observed, Checklist] | None:
         return None
     if checklist is None or not 1 <= staff_id <= MAX_ID:
         return None
-    row = db.session.execute(_ACTIVE_STAFF, {"staff_id": staff_id}).one_or_none()
+    # The session's connection, without the ORM's execute: as the user loader does.
+    row = db.session.connection().execute(_ACTIVE_STAFF, {"staff_id": staff_id}).one_or_none()
     return None if row is None else (Observed(*row), checklist)
 
 
