@@ -2,26 +2,28 @@
 
     python bench/load.py [--database sqlite|pg] [--database-url URL] [--seconds 30]
                          [--supervisors 20] [--threads 8] [--workers 1] [--redis-url URL]
+                         [--rounds 5]
 
-Starts `auditapp serve` (waitress; with --workers above 1, gunicorn with that many
-processes, which count login limits in Redis at --redis-url) on a free port with a fresh
-database: SQLite in a
-temporary instance folder, or PostgreSQL in a database `auditapp_load` that it creates and
-drops (with --database-url, that database's public schema is emptied instead). It adds the
-supervisors and staff members through the services, then runs three phases of --seconds
-each, one client thread per supervisor, each with its own keep-alive connection and cookies:
+Starts `auditapp serve` on a free port with a fresh database: SQLite in a temporary
+instance folder, or PostgreSQL in a database `auditapp_load` that it creates and drops
+(with --database-url, that database's public schema is emptied instead). The server is
+waitress, or with --workers above 1 gunicorn with that many processes, which then count
+login limits in Redis at --redis-url. It adds the supervisors and staff members through
+the services, then runs, with one client thread per supervisor, each with its own
+keep-alive connection and cookies:
 
-1. audits: log in, then over and over open the new-audit form (reading the CSRF token, the
-   form token and the checklist fingerprint from the HTML), post a complete audit of a
-   shipped checklist with answers of its own, and open the result it is sent to;
-2. form page: the same clients only open the new-audit form;
-3. hello: the same clients open bench/hello_app.py under the same server, with the same
-   processes and threads.
+1. audits (--seconds): log in, then over and over open the new-audit form (reading the
+   CSRF token, the form token and the checklist fingerprint from the HTML), post a complete
+   audit of a shipped checklist with answers of its own, and open the result it is sent to;
+2. form page and hello (--seconds each), taking turns --rounds times: the same clients only
+   open the new-audit form; then as many clients open bench/hello_app.py, which runs beside
+   it under the same server code with the same processes and threads. Taking turns puts
+   both under the same minutes of a machine whose speed drifts.
 
 It prints requests/s, median and 95th-percentile latency and errors per step, the form
-page's requests/s as a share of hello-world's, and then checks in the database that every
-audit the server said was saved exists exactly once with the score the client expects
-(computed by auditapp.scoring from the answers it sent).
+page's requests/s as a share of hello-world's (overall and in each round), and then checks
+in the database that every audit the server said was saved exists exactly once with the
+score the client expects (computed by auditapp.scoring from the answers it sent).
 
 The clients are plain http.client (no extra dependency) and run in this one process, on the
 same machine as the server: they take CPU from it, so keep them light.
@@ -357,6 +359,9 @@ def main() -> None:
         default="redis://127.0.0.1:6379/0",
         help="login limits' store when --workers is above 1",
     )
+    parser.add_argument(
+        "--rounds", type=int, default=5, help="form page and hello take turns this many times"
+    )
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
 
@@ -384,6 +389,8 @@ def main() -> None:
     flow, form_only, hello = Stats(), Stats(), Stats()
     saved: list[Saved] = []
     clients: list[Client | None] = [None] * args.supervisors
+    rounds: list[tuple[float, float]] = []  # (form page req/s, hello req/s) of each round
+    hello_server = None
     try:
         deadline = time.monotonic() + args.seconds
 
@@ -394,45 +401,51 @@ def main() -> None:
             )
 
         run_threads(args.supervisors, supervisor)
-        form_path = f"/audits/new?staff={staff_ids[0]}&checklist={checklists[0].id}"
-        deadline = time.monotonic() + args.seconds
-        run_threads(
-            args.supervisors,
-            lambda i: (
-                clients[i] and repeat_get(clients[i], form_path, "form page", deadline, form_only)
-            ),
+        hello_port = free_port()
+        hello_server = start(
+            [
+                sys.executable,
+                str(BENCH / "hello_app.py"),
+                "--port",
+                str(hello_port),
+                *server_options,
+            ],
+            hello_port,
+            env,
+            work / "hello.log",
         )
+        hello_clients = [Client(hello_port) for _ in range(args.supervisors)]
+        form_path = f"/audits/new?staff={staff_ids[0]}&checklist={checklists[0].id}"
+        each = args.seconds / args.rounds
+        for _ in range(args.rounds):  # taking turns, so that the machine's drift hits both
+            rate = []
+            for stats, step, get in (
+                (form_only, "form page", lambda i: clients[i] and (clients[i], form_path)),
+                (hello, "hello", lambda i: (hello_clients[i], "/")),
+            ):
+                before, deadline = len(stats.times[step]), time.monotonic() + each
+
+                def phase(i, stats=stats, step=step, get=get, deadline=deadline):
+                    if target := get(i):
+                        # A new connection, as a browser's after a pause: the server may
+                        # have closed the idle one (gunicorn's keep-alive is 2 s).
+                        target[0].connection.close()
+                        repeat_get(*target, step, deadline, stats)
+
+                run_threads(args.supervisors, phase)
+                rate.append((len(stats.times[step]) - before) / each)
+            rounds.append((rate[0], rate[1]))
     finally:
         stop(server)
+        if hello_server is not None:
+            stop(hello_server)
     integrity = check_saved(url, saved, checklists)
     drop()
 
-    port = free_port()
-    hello_server = start(
-        [
-            sys.executable,
-            str(BENCH / "hello_app.py"),
-            "--port",
-            str(port),
-            *server_options,
-        ],
-        port,
-        env,
-        work / "hello.log",
-    )
-    try:
-        deadline = time.monotonic() + args.seconds
-        run_threads(
-            args.supervisors,
-            lambda i: repeat_get(Client(port), "/", "hello", deadline, hello),
-        )
-    finally:
-        stop(hello_server)
-
-    report(args, flow, form_only, hello, integrity)
+    report(args, flow, form_only, hello, integrity, rounds)
 
 
-def report(args, flow: Stats, form_only: Stats, hello: Stats, integrity: dict[str, int]) -> None:
+def report(args, flow, form_only, hello, integrity: dict[str, int], rounds) -> None:
     kind = "SQLite" if args.database == "sqlite" else "PostgreSQL"
     if args.workers == 1:
         server = f"waitress, {args.threads} threads"
@@ -455,6 +468,9 @@ def report(args, flow: Stats, form_only: Stats, hello: Stats, integrity: dict[st
         f"\nform page {form_rate:.1f} req/s, hello-world {hello_rate:.1f} req/s: "
         f"{share:.0%} of hello-world (target >= 40%)"
     )
+    if len(rounds) > 1:
+        shares = ", ".join(f"{f / h:.0%}" if h else "-" for f, h in rounds)
+        print(f"each round ({args.seconds / args.rounds:g} s of each in turn): {shares}")
     print("\n| audits | count |\n|---|---|")
     for name, value in integrity.items():
         print(f"| {name} | {value} |")
