@@ -21,7 +21,7 @@ from auditapp.forms import build_audit_form
 from auditapp.models import Audit
 from auditapp.services import checklists as checklist_store
 from auditapp.services import people
-from auditapp.views import audit_forms
+from auditapp.views import audit_forms, form_cache
 
 SHIPPED = "service-basics"  # anchors, guidance, channels, N/A: the most varied shipped form
 
@@ -331,3 +331,122 @@ def test_tokens_are_fresh_per_page_and_csrf_per_session(database_url, checklists
         assert post(one, pages[1], pages[1]).status_code == 302
         assert post(two, other, other).status_code == 302
         assert db.session.scalar(select(func.count(Audit.id))) == 2
+
+
+# The whole page, kept per user, staff member, checklist version and minute ---------------
+
+
+@pytest.fixture
+def page_renders(app):
+    """How many times the scoring form's page template was rendered."""
+    from flask import template_rendered
+
+    seen = []
+
+    def record(sender, template, context, **extra):
+        if template.name == "audits/form.html":
+            seen.append(template.name)
+
+    template_rendered.connect(record, app)
+    yield seen
+    template_rendered.disconnect(record, app)
+
+
+def per_request_values_out(html: str) -> str:
+    """The page with its CSRF token and form token taken out (they differ on every page)."""
+    for name in ("csrf_token", "token"):
+        html = html.replace(per_request_value(html, name), f"<{name}>")
+    return html
+
+
+def per_request_value(html: str, name: str) -> str:
+    # The log-out form's CSRF input has no type before its value; the scoring form's has.
+    value = re.search(rf'name="{name}"(?: type="hidden")? value="([^"]+)"', html)[1]
+    assert len(value) > 20
+    return value
+
+
+def test_whole_page_is_kept_and_is_the_page_rendered_afresh(
+    app, client, supervisor, staff, clock, page_renders
+):
+    first = client.get(new_url(staff.id)).get_data(as_text=True)
+    kept = client.get(new_url(staff.id))
+    assert kept.status_code == 200 and kept.mimetype == "text/html"
+    assert page_renders == ["audits/form.html"]  # the second page came from what was kept
+    with app.app_context():
+        form_cache.clear()
+    fresh = client.get(new_url(staff.id)).get_data(as_text=True)
+    assert page_renders == ["audits/form.html"] * 2
+
+    kept_html = kept.get_data(as_text=True)
+    assert hidden(kept_html, "token") not in (hidden(first, "token"), hidden(fresh, "token"))
+    # One session: the same CSRF token on every page.
+    assert per_request_value(kept_html, "csrf_token") == per_request_value(first, "csrf_token")
+    assert per_request_values_out(kept_html) == per_request_values_out(fresh)
+    assert per_request_values_out(first) == per_request_values_out(fresh)
+
+
+def test_kept_page_has_the_headers_of_a_rendered_one(app, client, supervisor, staff, clock):
+    fresh = client.get(new_url(staff.id))
+    kept = client.get(new_url(staff.id))
+    ignore = {"Set-Cookie", "Content-Length", "Date"}
+    assert {k: v for k, v in kept.headers if k not in ignore} == {
+        k: v for k, v in fresh.headers if k not in ignore
+    }
+    assert "Content-Security-Policy" in kept.headers and kept.headers["Cache-Control"]
+
+
+def test_each_supervisor_sees_their_own_name_on_a_kept_page(app, staff, clock, page_renders):
+    pages = {}
+    for name in ("Sam Patel", "Kim Lee"):
+        user = people.create_user(f"{name[:3].lower()}@example.com", name, "supervisor", PASSWORD)
+        browser = app.test_client()
+        with app.app_context():  # each request in a context of its own, as on a server
+            login = {"email": user.email, "password": PASSWORD}
+            assert browser.post("/login", data=login).status_code == 302
+        pages[name] = [get(app, browser, new_url(staff.id)) for _ in range(2)]
+    assert len(page_renders) == 2  # one page per supervisor, each asked for twice
+    for name, other in (("Sam Patel", "Kim Lee"), ("Kim Lee", "Sam Patel")):
+        for html in pages[name]:
+            assert f"{name} · Supervisor" in html and other not in html
+
+
+def test_kept_page_follows_the_staff_members_name_and_team(client, supervisor, staff, clock):
+    assert "Ana Lopez" in text_of(client.get(new_url(staff.id)))
+    people.update_staff(
+        staff, "Ana Lopez-Ruiz", people.team_named("Phones", create=True).id, None, True
+    )
+    page = text_of(client.get(new_url(staff.id)))
+    assert "Ana Lopez-Ruiz · Phones" in page and "Front desk" not in page
+
+
+def test_flashed_message_is_shown_on_the_form_once(client, supervisor, staff, clock):
+    client.get(new_url(staff.id))  # a page kept without the message
+    with client.session_transaction() as session:
+        session["_flashes"] = [("success", "Draft #12 saved for Ana Lopez.")]
+    shown = client.get(new_url(staff.id)).get_data(as_text=True)
+    assert "Draft #12 saved for Ana Lopez." in shown and 'role="status"' in shown
+    assert "Draft #12 saved" not in client.get(new_url(staff.id)).get_data(as_text=True)
+
+
+def test_kept_page_follows_the_url_prefix(client, supervisor, staff, clock):
+    client.get(new_url(staff.id))
+    prefixed = client.get(new_url(staff.id), environ_overrides={"SCRIPT_NAME": "/qa"})
+    html = prefixed.get_data(as_text=True)
+    assert f'action="/qa/audits/new?staff={staff.id}&amp;checklist=counter-basics"' in html
+    assert 'href="/qa/static/app.css"' in html
+    assert 'action="/audits/new' not in html
+
+
+def test_kept_pages_are_bounded_least_recently_used_first(
+    client, supervisor, make_staff, clock, page_renders, monkeypatch
+):
+    monkeypatch.setattr(form_cache, "PAGES_KEPT", 2)
+    one, two, three = (make_staff(name).id for name in ("One Person", "Two Person", "Three P"))
+    for staff_id in (one, two, one, three):  # `two` is the least recently used when three comes
+        client.get(new_url(staff_id))
+    assert len(page_renders) == 3
+    client.get(new_url(one))
+    assert len(page_renders) == 3  # still kept
+    client.get(new_url(two))
+    assert len(page_renders) == 4  # dropped, so rendered again

@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask import flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy import bindparam, select
 
@@ -247,15 +249,34 @@ def not_saved(
 def render_blank_form(checklist: Checklist, staff: Observed):
     """A new audit's form: fresh hidden fields, the rest as rendered for every blank form."""
     defaults = new_defaults(checklist)
-    fields = form_cache.blank_fields(
-        checklist,
-        defaults["observed_at"],
-        lambda: build_audit_form(checklist, formdata=None, **defaults),
+
+    def render() -> str:
+        fields = form_cache.blank_fields(
+            checklist,
+            defaults["observed_at"],
+            lambda: build_audit_form(checklist, formdata=None, **defaults),
+        )
+        # The hidden fields as plain pairs: building a form object to write three inputs
+        # cost as much as the rest of the page.
+        hidden = [("token", defaults["token"]), ("fingerprint", defaults["fingerprint"])]
+        return render_form(None, checklist, staff, fields=fields, hidden=hidden)[0]
+
+    if "_flashes" in session or current_app.jinja_env.auto_reload:
+        return render(), 200  # a message to show once, or templates being edited
+    user = current_user
+    key = (
+        request.script_root,
+        current_app.config["WTF_CSRF_ENABLED"],
+        checklist.id,
+        checklist.fingerprint,
+        staff,
+        user.name,
+        user.role,
+        user.staff_member_id,
     )
-    # The hidden fields as plain pairs: building a form object to write three inputs cost
-    # as much as the rest of the page.
-    hidden = [("token", defaults["token"]), ("fingerprint", defaults["fingerprint"])]
-    return render_form(None, checklist, staff, fields=fields, hidden=hidden)
+    # generate_csrf() is what the template's csrf_token() returns for the rest of the request.
+    values = (generate_csrf(), defaults["token"])
+    return form_cache.blank_page(key, defaults["observed_at"], values, render), 200
 
 
 def render_form(

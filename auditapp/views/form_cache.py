@@ -1,4 +1,5 @@
-"""The blank scoring form's fields, rendered once per checklist version and minute.
+"""The blank scoring form, rendered once and kept: its fields per checklist version and
+minute, and its whole page per user, staff member, checklist version and minute.
 
 A blank form (a GET of /audits/new) differs from request to request only in its hidden
 fields (the CSRF token and the form's one-time token) and the page around it (the user's
@@ -7,11 +8,21 @@ content, which its fingerprint names, and by the "when it happened" default, whi
 current minute. So that part is rendered from the same partial as every other form and
 kept, per app, under (fingerprint, minute): a new checklist version has a new fingerprint
 and can never be shown the old items.
+
+The whole page is kept too, as the text between its two per-request values (the session's
+CSRF token and the form's one-time token): a page for the same URL prefix, checklist
+version, minute, staff member (id, name, team) and signed-in user (name, role, staff
+member) is the same page with those two values put back. A page that shows a flashed
+message is never kept.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +35,10 @@ from auditapp.forms import comment_field_name, item_field_name
 
 FIELDS_TEMPLATE = "audits/_form_fields.html"
 _EXTENSION = "auditapp.blank_form_fields"
+_PAGES = "auditapp.blank_form_pages"
+# Pages are about 30 kB: this many is a few MB per process, and more (user, staff member,
+# checklist) pairs than a shift's supervisors open forms for within a minute.
+PAGES_KEPT = 256
 
 
 def fields_context(checklist: Checklist, form: FlaskForm) -> dict[str, Any]:
@@ -61,6 +76,73 @@ def blank_fields(
     return html
 
 
+@dataclass(frozen=True)
+class _Page:
+    """A rendered page cut at its per-request values: pieces[0], value, pieces[1], ..."""
+
+    minute: datetime
+    pieces: tuple[str, ...]
+    slots: tuple[int, ...]  # which value goes between pieces[i] and pieces[i + 1]
+
+    @classmethod
+    def cut(cls, html: str, minute: datetime, values: tuple[str, ...]) -> _Page | None:
+        """None if a value is not on the page (then the page cannot be rebuilt from it)."""
+        parts = re.split("(" + "|".join(map(re.escape, values)) + ")", html)
+        slots = tuple(values.index(v) for v in parts[1::2])
+        if set(slots) != set(range(len(values))):
+            return None
+        return cls(minute, tuple(parts[0::2]), slots)
+
+    def fill(self, values: tuple[str, ...]) -> str:
+        out = [self.pieces[0]]
+        for slot, piece in zip(self.slots, self.pieces[1:], strict=True):
+            out += (values[slot], piece)
+        return "".join(out)
+
+
+class _Pages:
+    """The kept pages of one app, the least recently used dropped first."""
+
+    def __init__(self) -> None:
+        self.pages: OrderedDict[Hashable, _Page] = OrderedDict()
+        self.lock = threading.Lock()  # server threads share it
+
+    def get(self, key: Hashable, minute: datetime) -> _Page | None:
+        with self.lock:
+            page = self.pages.get(key)
+            if page is None or page.minute != minute:
+                return None
+            self.pages.move_to_end(key)
+            return page
+
+    def keep(self, key: Hashable, page: _Page) -> None:
+        with self.lock:
+            self.pages[key] = page  # the previous minute's page for the key is replaced
+            self.pages.move_to_end(key)
+            while len(self.pages) > PAGES_KEPT:
+                self.pages.popitem(last=False)
+
+
+def blank_page(
+    key: Hashable, minute: datetime, values: tuple[str, ...], render: Callable[[], str]
+) -> str:
+    """The blank form's page for `key` and `minute` with this request's `values` in it.
+
+    `values` must be random enough never to be found on a page by chance (tokens), and
+    `render()`, called on a miss, must render the whole page with exactly these values.
+    """
+    pages: _Pages = current_app.extensions.setdefault(_PAGES, _Pages())
+    kept = pages.get(key, minute)
+    if kept is not None:
+        return kept.fill(values)
+    html = render()
+    page = _Page.cut(html, minute, values)
+    if page is not None:
+        pages.keep(key, page)
+    return html
+
+
 def clear() -> None:
-    """Forget this app's rendered fields (tests use it to force a fresh render)."""
+    """Forget this app's rendered fields and pages (tests use it to force a fresh render)."""
     current_app.extensions.pop(_EXTENSION, None)
+    current_app.extensions.pop(_PAGES, None)
