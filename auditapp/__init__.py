@@ -109,15 +109,13 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
 
     from auditapp.models.people import SIGNED_IN_USER, SignedInUser
+    from auditapp.models.quick_reads import read_row
 
     @login_manager.user_loader
     def load_user(user_id: str) -> SignedInUser | None:
         if not user_id.isdigit():
             return None
-        # On the session's connection (its transaction) but past the ORM's execute, which
-        # a plain Core row does not need and which is a twentieth of a light page's cost.
-        connection = db.session.connection()
-        row = connection.execute(SIGNED_IN_USER, {"user_id": int(user_id)}).one_or_none()
+        row = read_row(SIGNED_IN_USER, {"user_id": int(user_id)})
         return None if row is None else SignedInUser(*row)
 
 

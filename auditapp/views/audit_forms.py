@@ -26,6 +26,7 @@ from auditapp.forms import (
     options,
 )
 from auditapp.models import Audit, StaffMember, Team, User
+from auditapp.models.quick_reads import read_row
 from auditapp.services import audits as audit_service
 from auditapp.services import checklists
 from auditapp.services.audit_queries import AuditFilters
@@ -81,8 +82,7 @@ def chosen_start(args: Mapping[str, str]) -> tuple[Observed, Checklist] | None:
         return None
     if checklist is None or not 1 <= staff_id <= MAX_ID:
         return None
-    # The session's connection, without the ORM's execute: as the user loader does.
-    row = db.session.connection().execute(_ACTIVE_STAFF, {"staff_id": staff_id}).one_or_none()
+    row = read_row(_ACTIVE_STAFF, {"staff_id": staff_id})
     return None if row is None else (Observed(*row), checklist)
 
 

@@ -1,0 +1,58 @@
+"""The one-row reads made before a view starts (models/quick_reads.py): the signed-in user
+and the scoring form's staff member, each on a pooled connection handed back at once."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select, update
+from sqlalchemy.exc import MultipleResultsFound
+
+from auditapp.extensions import db
+from auditapp.models import StaffMember, User
+from auditapp.models.people import SIGNED_IN_USER
+from auditapp.models.quick_reads import read_row
+
+
+def test_reads_one_row_or_none_and_refuses_more(app, make_staff):
+    ana = make_staff("Ana Lopez")
+    make_staff("Ben Okafor")
+    names = StaffMember.__table__
+    row = read_row(select(names.c.name).where(names.c.id == ana.id), {})
+    assert tuple(row) == ("Ana Lopez",)
+    assert read_row(select(names.c.name).where(names.c.id == -1), {}) is None
+    with pytest.raises(MultipleResultsFound):
+        read_row(select(names.c.name), {})
+
+
+def test_hands_its_connection_back_and_leaves_no_transaction(app, make_user):
+    user = make_user("supervisor")
+    user_id, email = user.id, user.email
+    db.session.close()
+    before = db.engine.pool.checkedout()
+    row = read_row(SIGNED_IN_USER, {"user_id": user_id})
+    assert row.email == email and row.active is True
+    assert db.engine.pool.checkedout() == before
+    # Nothing held: another connection writes to the row at once (SQLite would say
+    # "database is locked" after the busy timeout if a transaction were left open).
+    with db.engine.begin() as other:
+        other.execute(update(User).where(User.id == user_id).values(name="Renamed"))
+    assert read_row(SIGNED_IN_USER, {"user_id": user_id}).name == "Renamed"
+
+
+def test_a_change_by_another_process_shows_on_the_next_page(app, client, login, make_user):
+    user_id = login(make_user("supervisor")).id
+
+    def get(path):
+        with app.app_context():  # a context of its own per request, as on a server
+            return client.get(path)
+
+    def change(**values):
+        with db.engine.begin() as other:  # as another server process would
+            other.execute(update(User).where(User.id == user_id).values(**values))
+
+    assert get("/audits/new").status_code == 200
+    change(role="staff")
+    assert get("/audits/new").status_code == 403
+    change(active=False)
+    response = get("/audits")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
