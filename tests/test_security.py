@@ -298,6 +298,44 @@ def test_a_session_older_than_its_lifetime_is_sent_to_login(
         assert response.headers["Location"].startswith("/login")
 
 
+def test_a_cookie_kept_as_verified_still_expires_and_still_must_match(
+    app, client, make_user, monkeypatch
+):
+    """Checked once and kept (auditapp.security): the same cookie later is refused past
+    the lifetime, and a cookie differing in one character is checked, and refused."""
+    user = make_user("supervisor")
+    assert post_login(client, user.email, PASSWORD).status_code == 302
+    cookie = client.get_cookie("session").value
+
+    def page(value):
+        client.set_cookie("session", value)
+        with app.app_context():  # a context of its own, as every real request gets
+            return client.get("/audits")
+
+    assert page(cookie).status_code == 200  # checked, then kept
+    assert page(cookie).status_code == 200  # from what was kept
+    last = cookie[-1]
+    forged = cookie[:-1] + ("A" if last != "A" else "B")
+    assert page(forged).status_code == 302
+    later = time.time() + 12 * 60 * 60 + 5  # past the 12-hour lifetime
+    monkeypatch.setattr(time, "time", lambda: later)
+    response = page(cookie)
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+
+
+def test_sessions_from_one_kept_cookie_do_not_share_what_they_hold(app):
+    interface = app.session_interface
+    serializer = interface.get_signing_serializer(app)
+    value = serializer.dumps({"_flashes": [("info", "Saved.")], "csrf_token": "abc"})
+    with app.test_request_context(headers={"Cookie": f"session={value}"}):
+        from flask import request
+
+        first = interface.open_session(app, request)
+        first["_flashes"].append(("info", "Added by a view"))
+        second = interface.open_session(app, request)
+    assert second["_flashes"] == [("info", "Saved.")] and second["csrf_token"] == "abc"
+
+
 def _session_cookies(response) -> list[str]:
     return [h for h in response.headers.getlist("Set-Cookie") if h.startswith("session=")]
 
