@@ -450,3 +450,26 @@ def test_kept_pages_are_bounded_least_recently_used_first(
     assert len(page_renders) == 3  # still kept
     client.get(new_url(two))
     assert len(page_renders) == 4  # dropped, so rendered again
+
+
+def test_kept_page_takes_each_new_minute(app, client, supervisor, staff, clock, page_renders):
+    client.get(new_url(staff.id))
+    clock.current = datetime(2026, 11, 20, 14, 5, 59)
+    later = client.get(new_url(staff.id)).get_data(as_text=True)
+    assert page_renders == ["audits/form.html"]  # the same page, with the new minute put in
+    assert 'value="2026-11-20T14:05"' in later and "2026-11-20T09:41" not in later
+    with app.app_context():
+        form_cache.clear()
+    fresh = client.get(new_url(staff.id)).get_data(as_text=True)
+    assert per_request_values_out(later) == per_request_values_out(fresh)
+
+
+def test_page_showing_the_minute_elsewhere_is_not_kept(
+    client, supervisor, make_staff, clock, page_renders
+):
+    """A name that holds the minute: which one is the time is not known, so no page is kept."""
+    odd = make_staff("Shift 2026-11-20T09:41")
+    pages = [client.get(new_url(odd.id)).get_data(as_text=True) for _ in range(2)]
+    assert len(page_renders) == 2
+    for html in pages:
+        assert "Shift 2026-11-20T09:41" in html and 'value="2026-11-20T09:41"' in html

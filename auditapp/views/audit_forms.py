@@ -275,8 +275,9 @@ def render_blank_form(checklist: Checklist, staff: Observed):
         user.staff_member_id,
     )
     # generate_csrf() is what the template's csrf_token() returns for the rest of the request.
-    values = (generate_csrf(), defaults["token"])
-    return form_cache.blank_page(key, defaults["observed_at"], values, render), 200
+    tokens = (generate_csrf(), defaults["token"])
+    minute = (f"{defaults['observed_at']:%Y-%m-%dT%H:%M}",)  # as the datetime-local input
+    return form_cache.blank_page(key, tokens, minute, render), 200
 
 
 def render_form(

@@ -1,5 +1,5 @@
 """The blank scoring form, rendered once and kept: its fields per checklist version and
-minute, and its whole page per user, staff member, checklist version and minute.
+minute, and its whole page per user, staff member and checklist version.
 
 A blank form (a GET of /audits/new) differs from request to request only in its hidden
 fields (the CSRF token and the form's one-time token) and the page around it (the user's
@@ -9,11 +9,13 @@ current minute. So that part is rendered from the same partial as every other fo
 kept, per app, under (fingerprint, minute): a new checklist version has a new fingerprint
 and can never be shown the old items.
 
-The whole page is kept too, as the text between its two per-request values (the session's
-CSRF token and the form's one-time token): a page for the same URL prefix, checklist
-version, minute, staff member (id, name, team) and signed-in user (name, role, staff
-member) is the same page with those two values put back. A page that shows a flashed
-message is never kept.
+The whole page is kept too, as the text between its per-request values (the session's
+CSRF token, the form's one-time token and the "when it happened" minute): a page for the
+same URL prefix, checklist version, staff member (id, name, team) and signed-in user
+(name, role, staff member) is the same page with those values put back. So a supervisor
+who scores the same staff member with the same checklist again, later in the shift or
+after going back, gets the page without a render. A page that shows a flashed message is
+never kept.
 """
 
 from __future__ import annotations
@@ -79,18 +81,23 @@ def blank_fields(
 class _Page:
     """A rendered page cut at its per-request values: pieces[0], value, pieces[1], ..."""
 
-    minute: datetime
     pieces: tuple[bytes, ...]  # UTF-8
     slots: tuple[int, ...]  # which value goes between pieces[i] and pieces[i + 1]
 
     @classmethod
-    def cut(cls, html: str, minute: datetime, values: tuple[str, ...]) -> _Page | None:
-        """None if a value is not on the page (then the page cannot be rebuilt from it)."""
+    def cut(cls, html: str, tokens: tuple[str, ...], once: tuple[str, ...]) -> _Page | None:
+        """The page cut at every `tokens` value and at the one place of each `once` value.
+
+        None if a value is missing, or if a `once` value is found twice (a name that holds
+        the time, say): then which one to replace is not known, and the page is not kept.
+        """
+        values = tokens + once
         parts = re.split("(" + "|".join(map(re.escape, values)) + ")", html)
         slots = tuple(values.index(v) for v in parts[1::2])
-        if set(slots) != set(range(len(values))):
+        counts = [slots.count(i) for i in range(len(values))]
+        if 0 in counts or any(n != 1 for n in counts[len(tokens) :]):
             return None
-        return cls(minute, tuple(piece.encode() for piece in parts[0::2]), slots)
+        return cls(tuple(piece.encode() for piece in parts[0::2]), slots)
 
     def fill(self, values: tuple[str, ...]) -> bytes:
         # Bytes, encoded once when kept: encoding 30 kB of text was a thirtieth of a page.
@@ -102,23 +109,24 @@ class _Page:
 
 
 def blank_page(
-    key: Hashable, minute: datetime, values: tuple[str, ...], render: Callable[[], str]
+    key: Hashable, tokens: tuple[str, ...], once: tuple[str, ...], render: Callable[[], str]
 ) -> str | bytes:
-    """The blank form's page for `key` and `minute` with this request's `values` in it.
+    """The blank form's page for `key` with this request's values in it.
 
-    `values` must be random enough never to be found on a page by chance (tokens), and
-    `render()`, called on a miss, must render the whole page with exactly these values.
+    `tokens` must be random enough never to be on a page by chance; each of `once` must be
+    on the page in one place. `render()`, called on a miss, must render the whole page with
+    exactly these values.
     """
     pages = current_app.extensions.get(_PAGES)
     if pages is None:
         pages = current_app.extensions[_PAGES] = LRU(PAGES_KEPT)
     kept = pages.get(key)
-    if kept is not None and kept.minute == minute:
-        return kept.fill(values)
+    if kept is not None:
+        return kept.fill(tokens + once)
     html = render()
-    page = _Page.cut(html, minute, values)
+    page = _Page.cut(html, tokens, once)
     if page is not None:
-        pages.put(key, page)  # the previous minute's page for the key is replaced
+        pages.put(key, page)
     return html
 
 
