@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import select, update
-from sqlalchemy.exc import MultipleResultsFound
+from sqlalchemy.exc import DBAPIError, MultipleResultsFound
 
 from auditapp.extensions import db
 from auditapp.models import StaffMember, User
@@ -18,7 +18,7 @@ def test_reads_one_row_or_none_and_refuses_more(app, make_staff):
     make_staff("Ben Okafor")
     names = StaffMember.__table__
     row = read_row(select(names.c.name).where(names.c.id == ana.id), {})
-    assert tuple(row) == ("Ana Lopez",)
+    assert tuple(row) == ("Ana Lopez",) and row.name == "Ana Lopez"
     assert read_row(select(names.c.name).where(names.c.id == -1), {}) is None
     with pytest.raises(MultipleResultsFound):
         read_row(select(names.c.name), {})
@@ -56,3 +56,33 @@ def test_a_change_by_another_process_shows_on_the_next_page(app, client, login, 
     change(active=False)
     response = get("/audits")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_a_driver_error_is_sqlalchemys_and_its_connection_is_not_reused(app):
+    from sqlalchemy import column, table
+
+    missing = select(column("id")).select_from(table("no_such_table"))
+    db.session.close()
+    before = db.engine.pool.checkedout()
+    with pytest.raises(DBAPIError) as raised:
+        read_row(missing, {})
+    assert "no_such_table" in str(raised.value)
+    assert db.engine.pool.checkedout() == before
+
+
+@pytest.mark.parametrize("fail_first", [False, True])
+def test_connections_go_back_to_the_pool_in_transaction_mode(app, make_staff, fail_first):
+    """After the reads (autocommit on PostgreSQL) the session's writes still roll back."""
+    from sqlalchemy import column, table
+
+    staff_id = make_staff("Ana Lopez").id
+    db.session.close()  # its connection back in the pool, for the reads to take
+    names = StaffMember.__table__
+    if fail_first:
+        with pytest.raises(DBAPIError):
+            read_row(select(column("id")).select_from(table("no_such_table")), {})
+    for _ in range(6):  # more than the pool holds, so the session gets one of these
+        assert read_row(select(names.c.id).where(names.c.id == staff_id), {}) is not None
+    db.session.execute(update(StaffMember).values(name="Not saved"))
+    db.session.rollback()
+    assert read_row(select(names.c.name).where(names.c.id == staff_id), {}).name == "Ana Lopez"
