@@ -4,6 +4,7 @@ and the scoring form's staff member, each on a pooled connection handed back at 
 from __future__ import annotations
 
 import pytest
+from conftest import text_of
 from sqlalchemy import select, update
 from sqlalchemy.exc import DBAPIError, MultipleResultsFound
 
@@ -86,3 +87,26 @@ def test_connections_go_back_to_the_pool_in_transaction_mode(app, make_staff, fa
     db.session.execute(update(StaffMember).values(name="Not saved"))
     db.session.rollback()
     assert read_row(select(names.c.name).where(names.c.id == staff_id), {}).name == "Ana Lopez"
+
+
+def test_a_server_restart_costs_no_page(app, client, login, make_user, database_url):
+    """PostgreSQL's connections cut under the pool (as a restart does): the next page
+    still opens, the read made again on a new connection. SQLite has no connection to lose."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("a server database's connections; CI runs this on PostgreSQL")
+    from sqlalchemy import text
+
+    login(make_user("supervisor"))
+    with app.app_context():
+        assert client.get("/audits/new").status_code == 200  # the reads' pool has connections
+    with db.engine.connect() as admin:
+        cut = admin.execute(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ).scalar_one()
+    assert cut >= 1
+    with app.app_context():
+        response = client.get("/audits/new")
+    assert response.status_code == 200, text_of(response)

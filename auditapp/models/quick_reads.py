@@ -5,10 +5,9 @@ Through the request's ORM session each read built a session and its transaction 
 PostgreSQL, sent BEGIN and ROLLBACK around it; through a SQLAlchemy Connection it still
 cost three times what the driver takes. Here each statement is compiled once per database
 dialect (with its columns' and parameters' type conversions) and run on a pooled driver
-connection (the same pool, pre-ping and connection settings as the session's), in
-autocommit mode, handed back to the pool before the view goes on: a request never holds
-two connections at once. A driver error comes out as SQLAlchemy's own (OperationalError
-and so on, as the error pages expect), and the connection it happened on is discarded.
+connection, handed back to the pool before the view goes on: a request never holds two
+connections at once. A driver error comes out as SQLAlchemy's own (OperationalError and
+so on, as the error pages expect), and the connection it happened on is discarded.
 
 A row read this way is as fresh as the statement: it is not part of the transaction the
 view's own queries run in, which is right for a check made before the view starts (the
@@ -24,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select
+from sqlalchemy import Select, create_engine, event
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.exc import DBAPIError, MultipleResultsFound
 
@@ -77,16 +76,36 @@ _prepared: dict[tuple, _Prepared] = {}
 
 
 def _engine() -> Engine:
-    # Flask-SQLAlchemy makes an app's engine once, in init_app: kept per app.
+    """The engine the reads run on, one per app.
+
+    SQLite: the app's own (Python's sqlite3 begins no transaction for a SELECT). A database
+    server: an engine of its own on the same URL and settings, whose connections are in
+    autocommit mode from the start, with no pre-ping and nothing to roll back when handed
+    back. Switching a shared connection to autocommit and back, its pre-ping and its
+    rollback took three quarters of a read's time. It is disposed with the app's engine.
+    """
     extensions = current_app.extensions
     engine = extensions.get(_EXTENSION)
     if engine is None:
-        engine = extensions[_EXTENSION] = db.engine
+        main = db.engine
+        engine = main
+        if main.dialect.name != "sqlite":
+            options = dict(current_app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+            options.update(isolation_level="AUTOCOMMIT", pool_pre_ping=False)
+            engine = create_engine(main.url, pool_reset_on_return=None, **options)
+            event.listen(main, "engine_disposed", lambda _main: engine.dispose())
+        extensions[_EXTENSION] = engine
     return engine
 
 
 def read_row(statement: Select, params: dict[str, Any]) -> tuple | None:
-    """The one row `statement` returns (a named tuple), or None; more rows are an error."""
+    """The one row `statement` returns (a named tuple), or None; more rows are an error.
+
+    On a server database, a connection found broken (the server restarted since the pool
+    opened it) empties the pool and the read is made once more on a new one, as the
+    pre-ping the app's engine does would have: a read changes nothing, so it can be
+    repeated.
+    """
     engine = _engine()
     dialect = engine.dialect
     key = (id(statement), dialect.name, dialect.driver, dialect.paramstyle)
@@ -94,32 +113,48 @@ def read_row(statement: Select, params: dict[str, Any]) -> tuple | None:
     if prepared is None:
         prepared = _prepared[key] = _Prepared.of(statement, dialect)
     arguments = prepared.arguments(params)
-    # Python's sqlite3 begins no transaction for a SELECT, and SQLAlchemy switches a
-    # SQLite connection's isolation level with a PRAGMA each way: left as it is.
-    autocommit = dialect.name != "sqlite"
-    try:
-        pooled = engine.raw_connection()
-    except dialect.loaded_dbapi.Error as exc:  # the database is not there
-        raise _wrapped(exc, prepared.sql, arguments, dialect, invalidated=False) from exc
-    try:
-        connection = pooled.dbapi_connection
-        if autocommit:
-            dialect.set_isolation_level(connection, "AUTOCOMMIT")
-        cursor = connection.cursor()
-        cursor.execute(prepared.sql, arguments)
-        rows = cursor.fetchmany(2)
-        cursor.close()
-        if autocommit:
-            dialect.reset_isolation_level(connection)
-    except dialect.loaded_dbapi.Error as exc:
-        # Discarded, not handed back: it may be broken, or still in autocommit mode.
-        pooled.invalidate(exc)
-        raise _wrapped(exc, prepared.sql, arguments, dialect, invalidated=True) from exc
-    finally:
-        pooled.close()
+    for attempt in (1, 2):
+        try:
+            rows = _fetch(engine, prepared.sql, arguments)
+            break
+        except _Failed as failed:
+            if failed.gone and attempt == 1 and engine is not db.engine:
+                engine.dispose()
+                continue
+            raise _wrapped(
+                failed.error, prepared.sql, arguments, dialect, invalidated=failed.gone
+            ) from failed.error
     if len(rows) > 1:
         raise MultipleResultsFound("Multiple rows were found when one or none was required")
     return prepared.make_row(rows[0]) if rows else None
+
+
+class _Failed(Exception):
+    """The driver's error, and whether it says the connection was lost."""
+
+    def __init__(self, error: Exception, gone: bool) -> None:
+        super().__init__(str(error))
+        self.error, self.gone = error, gone
+
+
+def _fetch(engine: Engine, sql: str, arguments: Any) -> list:
+    dialect = engine.dialect
+    try:
+        pooled = engine.raw_connection()
+    except dialect.loaded_dbapi.Error as exc:  # the database is not there: no use trying again
+        raise _Failed(exc, gone=False) from exc
+    try:
+        cursor = pooled.dbapi_connection.cursor()
+        cursor.execute(sql, arguments)
+        rows = cursor.fetchmany(2)
+        cursor.close()
+        return rows
+    except dialect.loaded_dbapi.Error as exc:
+        gone = dialect.is_disconnect(exc, pooled.dbapi_connection, None)
+        pooled.invalidate(exc)  # discarded, not handed back: it may be broken
+        raise _Failed(exc, gone) from exc
+    finally:
+        pooled.close()
 
 
 def _wrapped(exc: Exception, sql: str, arguments: Any, dialect: Dialect, *, invalidated: bool):
