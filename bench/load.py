@@ -21,7 +21,8 @@ keep-alive connection and cookies:
    both under the same minutes of a machine whose speed drifts.
 
 It prints requests/s, median and 95th-percentile latency and errors per step, the form
-page's requests/s as a share of hello-world's (overall and in each round), and then checks
+page's requests/s as a share of hello-world's (overall and in each round), the CPU each
+server spent per request in those turns (from Linux's /proc), and then checks
 in the database that every audit the server said was saved exists exactly once with the
 score the client expects (computed by auditapp.scoring from the answers it sent).
 
@@ -216,6 +217,26 @@ def run_threads(count: int, target) -> None:
         thread.join()
 
 
+def process_tree_cpu(pid: int) -> float | None:
+    """Seconds of CPU (user + system) of a process and its children so far; None without
+    Linux's /proc. gunicorn's workers are the arbiter's children."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return None
+    pids = [pid]
+    for child in proc.glob(f"{pid}/task/*/children"):
+        pids += [int(p) for p in child.read_text().split()]
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for one in pids:
+        try:
+            fields = (proc / str(one) / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended meanwhile
+        total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -390,6 +411,7 @@ def main() -> None:
     saved: list[Saved] = []
     clients: list[Client | None] = [None] * args.supervisors
     rounds: list[tuple[float, float]] = []  # (form page req/s, hello req/s) of each round
+    server_cpu: dict[str, float] = defaultdict(float)  # seconds, per step, over the turns
     hello_server = None
     try:
         deadline = time.monotonic() + args.seconds
@@ -419,11 +441,12 @@ def main() -> None:
         each = args.seconds / args.rounds
         for _ in range(args.rounds):  # taking turns, so that the machine's drift hits both
             rate = []
-            for stats, step, get in (
-                (form_only, "form page", lambda i: clients[i] and (clients[i], form_path)),
-                (hello, "hello", lambda i: (hello_clients[i], "/")),
+            for stats, step, get, process in (
+                (form_only, "form page", lambda i: clients[i] and (clients[i], form_path), server),
+                (hello, "hello", lambda i: (hello_clients[i], "/"), hello_server),
             ):
                 before, deadline = len(stats.times[step]), time.monotonic() + each
+                cpu_before = process_tree_cpu(process.pid)
 
                 def phase(i, stats=stats, step=step, get=get, deadline=deadline):
                     if target := get(i):
@@ -434,6 +457,8 @@ def main() -> None:
 
                 run_threads(args.supervisors, phase)
                 rate.append((len(stats.times[step]) - before) / each)
+                if cpu_before is not None and (cpu_after := process_tree_cpu(process.pid)):
+                    server_cpu[step] += cpu_after - cpu_before
             rounds.append((rate[0], rate[1]))
     finally:
         stop(server)
@@ -442,10 +467,10 @@ def main() -> None:
     integrity = check_saved(url, saved, checklists)
     drop()
 
-    report(args, flow, form_only, hello, integrity, rounds)
+    report(args, flow, form_only, hello, integrity, rounds, server_cpu)
 
 
-def report(args, flow, form_only, hello, integrity: dict[str, int], rounds) -> None:
+def report(args, flow, form_only, hello, integrity: dict[str, int], rounds, server_cpu) -> None:
     kind = "SQLite" if args.database == "sqlite" else "PostgreSQL"
     if args.workers == 1:
         server = f"waitress, {args.threads} threads"
@@ -471,6 +496,13 @@ def report(args, flow, form_only, hello, integrity: dict[str, int], rounds) -> N
     if len(rounds) > 1:
         shares = ", ".join(f"{f / h:.0%}" if h else "-" for f, h in rounds)
         print(f"each round ({args.seconds / args.rounds:g} s of each in turn): {shares}")
+    served = {"form page": form_only, "hello": hello}
+    if all(server_cpu.get(step) for step in served):
+        each = {step: server_cpu[step] * 1000 / len(served[step].times[step]) for step in served}
+        print(
+            f"server CPU per request (user + system, every server process): form page "
+            f"{each['form page']:.2f} ms, hello-world {each['hello']:.2f} ms"
+        )
     print("\n| audits | count |\n|---|---|")
     for name, value in integrity.items():
         print(f"| {name} | {value} |")
