@@ -17,6 +17,7 @@ then writes on the strength of it.
 
 from __future__ import annotations
 
+import threading
 from collections import namedtuple
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -73,6 +74,7 @@ class _Prepared:
 
 
 _prepared: dict[tuple, _Prepared] = {}
+_creating = threading.Lock()
 
 
 def _engine() -> Engine:
@@ -86,15 +88,18 @@ def _engine() -> Engine:
     """
     extensions = current_app.extensions
     engine = extensions.get(_EXTENSION)
-    if engine is None:
-        main = db.engine
-        engine = main
-        if main.dialect.name != "sqlite":
-            options = dict(current_app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
-            options.update(isolation_level="AUTOCOMMIT", pool_pre_ping=False)
-            engine = create_engine(main.url, pool_reset_on_return=None, **options)
-            event.listen(main, "engine_disposed", lambda _main: engine.dispose())
-        extensions[_EXTENSION] = engine
+    if engine is not None:
+        return engine
+    with _creating:  # a server's threads start at once: one engine, not one each
+        engine = extensions.get(_EXTENSION)
+        if engine is None:
+            main = engine = db.engine
+            if main.dialect.name != "sqlite":
+                options = dict(current_app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+                options.update(isolation_level="AUTOCOMMIT", pool_pre_ping=False)
+                engine = create_engine(main.url, pool_reset_on_return=None, **options)
+                event.listen(main, "engine_disposed", lambda _main: engine.dispose())
+            extensions[_EXTENSION] = engine
     return engine
 
 
