@@ -28,7 +28,7 @@ from auditapp import create_app  # noqa: E402
 from auditapp.extensions import db  # noqa: E402
 from auditapp.models import LogEntry, User  # noqa: E402
 from auditapp.models._time import utcnow  # noqa: E402
-from auditapp.services import event_log, people  # noqa: E402
+from auditapp.services import event_log, users  # noqa: E402
 from auditapp.services.setup import upgrade_schema  # noqa: E402
 
 PASSWORD = "bench-password"
@@ -98,7 +98,7 @@ def main() -> None:
                 connection.execute(text("DROP SCHEMA public CASCADE"))
                 connection.execute(text("CREATE SCHEMA public"))
         upgrade_schema()
-        people.create_user("admin@example.com", "Admin", "admin", PASSWORD)
+        users.create_user("admin@example.com", "Admin", "admin", PASSWORD)
         admin = db.session.scalar(select(User))
         client = app.test_client()
         client.post("/login", data={"email": admin.email, "password": PASSWORD})

@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from hello_app import app as hello_app
 
 from auditapp import create_app
-from auditapp.services import people
+from auditapp.services import people, users
 from auditapp.services.setup import upgrade_schema
 
 PASSWORD = "form-page-bench-password"
@@ -58,7 +58,7 @@ def main() -> None:
     app = create_app({"SECRET_KEY": "form-page-bench"})
     with app.app_context():
         upgrade_schema()
-        people.create_user("supervisor@bench.example.com", "Supervisor", "supervisor", PASSWORD)
+        users.create_user("supervisor@bench.example.com", "Supervisor", "supervisor", PASSWORD)
         staff_id = people.add_staff("Staff member", "Team").id
     client = app.test_client()
     login_page = client.get("/login").get_data(as_text=True)

@@ -63,7 +63,7 @@ from auditapp.forms import comment_field_name, item_field_name  # noqa: E402
 from auditapp.models import Audit, AuditEvent, AuditItem, AuditSection  # noqa: E402
 from auditapp.scoring import normalise_answer, score  # noqa: E402
 from auditapp.services import checklists as checklist_store  # noqa: E402
-from auditapp.services import people  # noqa: E402
+from auditapp.services import people, users  # noqa: E402
 from auditapp.services.setup import upgrade_schema  # noqa: E402
 
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/auditapp_load"
@@ -303,7 +303,7 @@ def prepare(url: str, supervisors: int):
         emails = []
         for i in range(supervisors):
             email = f"supervisor{i + 1}@load.example.com"
-            people.create_user(email, f"Supervisor {i + 1}", "supervisor", PASSWORD)
+            users.create_user(email, f"Supervisor {i + 1}", "supervisor", PASSWORD)
             emails.append(email)
         staff_ids = [
             people.add_staff(f"Staff member {i + 1}", f"Team {i % 4 + 1}").id

@@ -25,7 +25,7 @@ from auditapp.cli import main
 from auditapp.extensions import db
 from auditapp.models import StaffMember, User
 from auditapp.services import audits as audit_service
-from auditapp.services import people
+from auditapp.services import people, users
 
 DATA = Path(__file__).parent / "data"
 PASSWORD = "correct horse battery"
@@ -154,7 +154,7 @@ def make_user(app, make_staff):
         email = email or f"{role}-{User.query.count() + 1}@example.com"
         if role == "staff" and staff is None:
             staff = make_staff(f"Staff {email}")
-        return people.create_user(
+        return users.create_user(
             email, role.title(), role, PASSWORD, staff_member_id=staff.id if staff else None
         )
 

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from auditapp.extensions import db
 from auditapp.models import Team, User
-from auditapp.services import people
+from auditapp.services import users
 
 ROLES = ("admin", "supervisor", "trainer", "staff")
 WRONG_LOGIN = "Wrong email or password."
@@ -530,7 +530,7 @@ def csrf_app(database_url, checklists_dir):
 
 @pytest.fixture
 def csrf_client(csrf_app):
-    people.create_user("admin@example.com", "Admin", "admin", PASSWORD)
+    users.create_user("admin@example.com", "Admin", "admin", PASSWORD)
     return csrf_app.test_client()
 
 

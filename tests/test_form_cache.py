@@ -20,7 +20,7 @@ from auditapp.extensions import db
 from auditapp.forms import build_audit_form
 from auditapp.models import Audit
 from auditapp.services import checklists as checklist_store
-from auditapp.services import people
+from auditapp.services import people, users
 from auditapp.views import audit_forms, form_cache
 
 SHIPPED = "service-basics"  # anchors, guidance, channels, N/A: the most varied shipped form
@@ -305,7 +305,7 @@ def test_tokens_are_fresh_per_page_and_csrf_per_session(database_url, checklists
         staff = people.add_staff("Ana Lopez", "Front desk")
         clients = []
         for n in (1, 2):
-            user = people.create_user(f"sup{n}@example.com", f"Sup {n}", "supervisor", PASSWORD)
+            user = users.create_user(f"sup{n}@example.com", f"Sup {n}", "supervisor", PASSWORD)
             browser = app.test_client()
             csrf = hidden(get(app, browser, "/login"), "csrf_token")
             login = {"email": user.email, "password": PASSWORD, "csrf_token": csrf}
@@ -399,7 +399,7 @@ def test_kept_page_has_the_headers_of_a_rendered_one(app, client, supervisor, st
 def test_each_supervisor_sees_their_own_name_on_a_kept_page(app, staff, clock, page_renders):
     pages = {}
     for name in ("Sam Patel", "Kim Lee"):
-        user = people.create_user(f"{name[:3].lower()}@example.com", name, "supervisor", PASSWORD)
+        user = users.create_user(f"{name[:3].lower()}@example.com", name, "supervisor", PASSWORD)
         browser = app.test_client()
         with app.app_context():  # each request in a context of its own, as on a server
             login = {"email": user.email, "password": PASSWORD}

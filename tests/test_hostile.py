@@ -782,7 +782,7 @@ FORMULA = '=HYPERLINK("https://evil.example","x")'
 @pytest.fixture
 def hostile_world(world, make_staff, make_audit):
     """Records whose names and comments are markup and a spreadsheet formula."""
-    from auditapp.services import people
+    from auditapp.services import users
 
     staff = make_staff(SCRIPT, team=ATTRIBUTE)
     audit = make_audit(
@@ -793,7 +793,7 @@ def hostile_world(world, make_staff, make_audit):
     db.session.execute(
         Audit.__table__.update().where(Audit.id == audit.id).values(notes=f"{SCRIPT} {FORMULA}")
     )
-    people.create_user("x@example.com", ATTRIBUTE, "trainer", PASSWORD)
+    users.create_user("x@example.com", ATTRIBUTE, "trainer", PASSWORD)
     db.session.commit()
     world.hostile_staff, world.hostile_audit = staff, audit
     return world

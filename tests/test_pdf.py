@@ -27,7 +27,7 @@ from auditapp import create_app
 from auditapp.pdf import STATIC_DIR, StaticOnlyFetcher, render_pdf
 from auditapp.scoring import score
 from auditapp.services import audits as audit_service
-from auditapp.services import people, reports
+from auditapp.services import people, reports, users
 from auditapp.services.checklists import available
 
 ITEM_TEXTS = {
@@ -131,7 +131,7 @@ def app(database_url, checklists_dir, tmp_path, monkeypatch):
 @pytest.fixture
 def supervisor(app):
     """A supervisor with a name of their own (not just the role's), to find in reports."""
-    return people.create_user("sam.carter@example.com", "Sam Carter", "supervisor", PASSWORD)
+    return users.create_user("sam.carter@example.com", "Sam Carter", "supervisor", PASSWORD)
 
 
 @pytest.fixture
@@ -467,7 +467,7 @@ def test_default_paper_is_a4(client, login, supervisor, ana):
 def test_letter_paper(database_url, checklists_dir, tmp_path, monkeypatch):
     monkeypatch.setenv("AUDITAPP_INSTANCE_PATH", str(tmp_path / "letter-instance"))
     with running_app(database_url, checklists_dir, PAPER_SIZE="Letter") as app:
-        boss = people.create_user("boss@example.com", "Boss", "supervisor", PASSWORD)
+        boss = users.create_user("boss@example.com", "Boss", "supervisor", PASSWORD)
         audit = store_audit(boss, people.add_staff("Ana Lopez", "Front desk", None))
         client = app.test_client()
         response = client.post("/login", data={"email": boss.email, "password": PASSWORD})

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from auditapp.extensions import db
 from auditapp.models import Audit, AuditEvent
 from auditapp.services import audits as audit_service
-from auditapp.services import people, reports, responses
+from auditapp.services import people, reports, responses, users
 from auditapp.services.checklists import available
 
 COMMENT = "I did thank the customer, at the door as they left."
@@ -80,7 +80,7 @@ def app(database_url, checklists_dir, tmp_path, monkeypatch):
 def world(app, make_staff, make_user, make_audit):
     """Ana (with a staff login) and her submitted audit, scored by Sam Carter."""
     ana = make_staff("Ana Lopez", team="Front desk")
-    sam = people.create_user("sam.carter@example.com", "Sam Carter", "supervisor", PASSWORD)
+    sam = users.create_user("sam.carter@example.com", "Sam Carter", "supervisor", PASSWORD)
     return SimpleNamespace(
         ana=ana,
         sam=sam,
@@ -429,8 +429,8 @@ def test_response_forms_carry_a_csrf_token(database_url, checklists_dir, tmp_pat
     monkeypatch.setenv("AUDITAPP_INSTANCE_PATH", str(tmp_path / "csrf-instance"))
     with running_app(database_url, checklists_dir, WTF_CSRF_ENABLED=True) as app:
         staff = people.add_staff("Ana Lopez", "Front desk", None)
-        sam = people.create_user("sam@example.com", "Sam", "supervisor", PASSWORD)
-        people.create_user("ana@example.com", "Ana", "staff", PASSWORD, staff_member_id=staff.id)
+        sam = users.create_user("sam@example.com", "Sam", "supervisor", PASSWORD)
+        users.create_user("ana@example.com", "Ana", "staff", PASSWORD, staff_member_id=staff.id)
         audit, _ = audit_service.start(
             supervisor=sam,
             staff=staff,

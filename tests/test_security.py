@@ -20,7 +20,7 @@ from werkzeug.serving import make_server
 
 from auditapp import create_app
 from auditapp.security import CONTENT_SECURITY_POLICY, SECURITY_HEADERS
-from auditapp.services import people
+from auditapp.services import users
 
 WRONG_LOGIN = "Wrong email or password."
 THROTTLED = "Too many login attempts. Wait a minute and try again."
@@ -251,7 +251,7 @@ def test_session_cookie_is_secure_over_https(client, make_user):
 )
 def test_secure_flag_can_be_forced(database_url, checklists_dir, setting, base_url, secure):
     with running_app(database_url, checklists_dir, SESSION_COOKIE_SECURE=setting) as app:
-        user = people.create_user("sam@example.com", "Sam", "supervisor", PASSWORD)
+        user = users.create_user("sam@example.com", "Sam", "supervisor", PASSWORD)
         response = post_login(app.test_client(), user.email, PASSWORD, base_url=base_url)
         assert ("secure" in session_cookie(response)) is secure
 
@@ -261,7 +261,7 @@ def test_forwarded_https_is_trusted_only_behind_a_configured_proxy(
     database_url, checklists_dir, proxies, secure
 ):
     with running_app(database_url, checklists_dir, PROXY_FIX=proxies) as app:
-        user = people.create_user("sam@example.com", "Sam", "supervisor", PASSWORD)
+        user = users.create_user("sam@example.com", "Sam", "supervisor", PASSWORD)
         client = app.test_client()
         response = post_login(client, user.email, PASSWORD, headers={"X-Forwarded-Proto": "https"})
         assert ("secure" in session_cookie(response)) is secure
@@ -269,7 +269,7 @@ def test_forwarded_https_is_trusted_only_behind_a_configured_proxy(
 
 def test_login_session_lasts_the_configured_lifetime(database_url, checklists_dir):
     with running_app(database_url, checklists_dir, SESSION_LIFETIME_MINUTES=30) as app:
-        people.create_user("sam@example.com", "Sam", "supervisor", PASSWORD)
+        users.create_user("sam@example.com", "Sam", "supervisor", PASSWORD)
         response = post_login(app.test_client(), "sam@example.com", PASSWORD)
         assert response.status_code == 302
         expires = next(p for p in session_cookie(response) if p.startswith("expires="))
@@ -369,13 +369,13 @@ def test_a_changed_session_is_always_sent_and_renewal_every_request_is_a_setting
     database_url, checklists_dir
 ):
     with running_app(database_url, checklists_dir, SESSION_RENEW_SECONDS=0) as app:
-        people.create_user("sam@example.com", "Sam", "supervisor", PASSWORD)
+        users.create_user("sam@example.com", "Sam", "supervisor", PASSWORD)
         client = app.test_client()
         assert _session_cookies(post_login(client, "sam@example.com", PASSWORD))
         with app.app_context():
             assert _session_cookies(client.get("/audits"))  # renewed at once
     with running_app(database_url, checklists_dir) as app:
-        people.create_user("sam@example.com", "Sam", "supervisor", PASSWORD)
+        users.create_user("sam@example.com", "Sam", "supervisor", PASSWORD)
         client = app.test_client()
         post_login(client, "sam@example.com", PASSWORD)
         with app.app_context():
@@ -599,7 +599,7 @@ def test_unreachable_redis_falls_back_to_memory(database_url, checklists_dir):
     """Redis down: logins still work, and are still throttled, from this process's memory."""
     settings = {"RATELIMIT_STORAGE_URI": "redis://127.0.0.1:9/0"}
     with running_app(database_url, checklists_dir, **settings) as app:
-        people.create_user("ria@example.com", "Ria", "supervisor", PASSWORD)
+        users.create_user("ria@example.com", "Ria", "supervisor", PASSWORD)
         client = app.test_client()
         assert post_login(client, "ria@example.com", PASSWORD).status_code == 302
         client.post("/logout")

@@ -9,8 +9,9 @@ from .backup import backup, restore
 from .checklists import checklists
 from .exports import export
 from .log import log
-from .people import staff, users
+from .people import staff
 from .reports import report
+from .users import users
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -16,7 +16,7 @@ from auditapp.checklists import NA, Checklist
 from auditapp.extensions import db
 from auditapp.models import StaffMember, User
 
-from . import audits, checklists, people
+from . import audits, checklists, people, users
 
 PASSWORD = "auditapp-demo"  # demo logins only; printed by `auditapp demo`
 ADMIN = "admin@example.com"
@@ -60,7 +60,7 @@ class DemoError(RuntimeError):
 
 def load(now: datetime | None = None, count: int = AUDIT_COUNT) -> int:
     """Create the demo organisation; returns the number of audits added (0 if already there)."""
-    if people.find_user_by_email(ADMIN) is not None:
+    if users.find_user_by_email(ADMIN) is not None:
         return 0
     if db.session.scalar(select(func.count(StaffMember.id))) or db.session.scalar(
         select(func.count(User.id))
@@ -71,12 +71,12 @@ def load(now: datetime | None = None, count: int = AUDIT_COUNT) -> int:
         )
     rng = random.Random(20261123)
     now = (now or datetime.now()).replace(second=0, microsecond=0)
-    people.create_user(ADMIN, "Alex Admin", "admin", PASSWORD, commit=False)
+    users.create_user(ADMIN, "Alex Admin", "admin", PASSWORD, commit=False)
     supervisors = [
-        people.create_user(email, name, "supervisor", PASSWORD, commit=False)
+        users.create_user(email, name, "supervisor", PASSWORD, commit=False)
         for email, name in SUPERVISORS
     ]
-    people.create_user(TRAINER[0], TRAINER[1], "trainer", PASSWORD, commit=False)
+    users.create_user(TRAINER[0], TRAINER[1], "trainer", PASSWORD, commit=False)
     staff = [
         people.add_staff(name, team, f"E{100 + i}", commit=False)
         for i, (team, name) in enumerate((t, n) for t, names in TEAMS.items() for n in names)
@@ -85,7 +85,7 @@ def load(now: datetime | None = None, count: int = AUDIT_COUNT) -> int:
     for name in STAFF_LOGINS:
         member = next(s for s in staff if s.name == name)
         email = f"{name.split()[0].lower()}@example.com"
-        people.create_user(email, name, "staff", PASSWORD, member.id, commit=False)
+        users.create_user(email, name, "staff", PASSWORD, member.id, commit=False)
     db.session.commit()
     available = list(checklists.available().values())
     profiles = {s.id: _profile(rng, s, available) for s in staff}

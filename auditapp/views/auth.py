@@ -25,7 +25,7 @@ from auditapp.extensions import db, limiter
 from auditapp.forms import LoginForm
 from auditapp.models._time import utcnow
 from auditapp.security import account_key, address_key, login_failed
-from auditapp.services.people import find_user_by_email
+from auditapp.services.users import find_user_by_email
 
 bp = Blueprint("auth", __name__)
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from auditapp.extensions import db
 from auditapp.forms import PasswordResetForm, UserForm, options
 from auditapp.models import StaffMember, User
-from auditapp.services import people
+from auditapp.services import people, users
 
 from .access import roles_required
 
@@ -41,7 +41,7 @@ def index():
         if not form.validate():
             return _list(form, 400)
         try:
-            user = people.create_user(
+            user = users.create_user(
                 form.email.data,
                 form.name.data,
                 form.role.data,
@@ -64,7 +64,7 @@ def password(user_id: int):
     form = PasswordResetForm()
     if form.validate_on_submit():
         try:
-            people.reset_password(user, form.password.data)
+            users.reset_password(user, form.password.data)
         except people.PeopleError as exc:
             form.password.errors.append(str(exc))
         else:
@@ -81,6 +81,6 @@ def toggle_active(user_id: int):
     user = db.get_or_404(User, user_id)
     if user.id == current_user.id:
         abort(400, "You cannot deactivate your own login.")
-    people.set_user_active(user, not user.active)
+    users.set_user_active(user, not user.active)
     flash(f"{user.email} is now {'active' if user.active else 'deactivated'}.", "success")
     return redirect(url_for("users.index"))
