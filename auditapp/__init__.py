@@ -108,15 +108,9 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = "Please log in to see that page."
     login_manager.login_message_category = "info"
 
-    from auditapp.models.people import SIGNED_IN_USER, SignedInUser
-    from auditapp.models.quick_reads import read_row
+    from auditapp.views.auth import load_user
 
-    @login_manager.user_loader
-    def load_user(user_id: str) -> SignedInUser | None:
-        if not user_id.isdigit():
-            return None
-        row = read_row(SIGNED_IN_USER, {"user_id": int(user_id)})
-        return None if row is None else SignedInUser(*row)
+    login_manager.user_loader(load_user)
 
 
 def register_security(app: Flask) -> None:

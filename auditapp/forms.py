@@ -25,6 +25,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     Email,
+    EqualTo,
     InputRequired,
     Length,
     NumberRange,
@@ -83,6 +84,30 @@ class UserForm(FlaskForm):
 class PasswordResetForm(FlaskForm):
     password = PasswordField("New password", validators=[DataRequired(), Length(min=8, max=200)])
     submit = SubmitField("Set password")
+
+
+class RoleForm(FlaskForm):
+    role = SelectField("Role", choices=options(ROLE_LABELS.items()))
+    submit = SubmitField("Change role")
+
+
+class OwnPasswordForm(FlaskForm):
+    current_password = PasswordField(
+        "Current password",
+        validators=[DataRequired(), Length(max=200)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    password = PasswordField(
+        "New password",
+        validators=[DataRequired(), Length(min=8, max=200)],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        "New password again",
+        validators=[DataRequired(), EqualTo("password", message="The two new passwords differ.")],
+        render_kw={"autocomplete": "new-password"},
+    )
+    submit = SubmitField("Change my password")
 
 
 class TeamForm(FlaskForm):

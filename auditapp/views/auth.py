@@ -24,6 +24,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from auditapp.extensions import db, limiter
 from auditapp.forms import LoginForm
 from auditapp.models._time import utcnow
+from auditapp.models.people import SIGNED_IN_USER, SignedInUser
+from auditapp.models.quick_reads import read_row
 from auditapp.security import account_key, address_key, login_failed
 from auditapp.services.users import find_user_by_email
 
@@ -37,6 +39,14 @@ def _dummy_hash(method: str) -> str:
     # Checked when the email is unknown, so that both failures take the same time: made
     # with the method real passwords use, or the two would differ by the cost of hashing.
     return generate_password_hash("not a real password", method=method)
+
+
+def load_user(user_id: str) -> SignedInUser | None:
+    """Flask-Login's user loader: the signed-in user, or None once the login has ended."""
+    if not user_id.isdigit():
+        return None
+    row = read_row(SIGNED_IN_USER, {"user_id": int(user_id)})
+    return None if row is None else SignedInUser(*row)
 
 
 def require_login_everywhere(app: Flask) -> None:
