@@ -127,6 +127,7 @@ def register_blueprints(app: Flask) -> None:
     # One line a blueprint, so that features added side by side do not touch each other.
     for name in (
         "auth",
+        "account",
         "home",
         "audits",
         "reports",

@@ -20,6 +20,8 @@ SESSION_LIFETIME_MINUTES = 12 * 60
 # An unchanged session's cookie is signed and sent again once it is this old (0: on every
 # response), so the idle timeout above is exact to within this many seconds.
 SESSION_RENEW_SECONDS = 60
+# However active, a login ends this many days after it began (and is forgotten then).
+LOGIN_MAX_DAYS = 30
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 # None: Secure whenever the request came over HTTPS; True or False force it.

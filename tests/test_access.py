@@ -245,6 +245,11 @@ PAGES = [
     ("GET", "/users/{user}/password", ADMIN_ONLY),
     ("POST", "/users/{user}/password", allowed(ADMIN_ONLY, 400)),
     ("POST", "/users/{user}/active", allowed(ADMIN_ONLY, 302)),
+    ("POST", "/users/{user}/role", allowed(ADMIN_ONLY, 400)),  # no role chosen
+    # -- one's own account: every role --
+    ("GET", "/account", ALL),
+    ("POST", "/account/password", allowed(ALL, 400)),
+    ("POST", "/account/logout-everywhere", allowed(ALL, 302)),
     ("GET", "/checklists", READERS_ONLY),
     ("GET", "/checklists/counter-basics", READERS_ONLY),
     # Every download is checked exactly like its page.
@@ -323,7 +328,10 @@ def test_role_table(client, world, make_user, make_audit, login, role, method, u
     assert response.status_code == expected, text_of(response)
     if expected == 403:
         assert_forbidden(response)
-    if expected == 302:
+    if expected == 302 and url == "/account/logout-everywhere":
+        # The one page that sends its user to the login page: they asked to be logged out.
+        assert "logged out everywhere" in text_of(client.get("/login"))
+    elif expected == 302:
         assert not response.headers["Location"].startswith("/login")
     assert "Traceback" not in response.get_data(as_text=True)
 

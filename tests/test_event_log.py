@@ -9,7 +9,7 @@ from datetime import datetime
 from itertools import pairwise
 
 import pytest
-from conftest import GOOD_ANSWERS, form_data, in_threads, text_of
+from conftest import GOOD_ANSWERS, PASSWORD, form_data, in_threads, text_of
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import func, inspect, select, text
 
@@ -224,7 +224,7 @@ def test_a_refused_download_logs_nothing(client, login, make_user, make_audit):
 
 def test_creating_a_user_logs_the_admin_who_did_it(client, login_as):
     admin = login_as("admin", email="ada@example.com")
-    form = {"name": "Tia", "email": "tia@example.com", "role": "trainer", "password": "x" * 12}
+    form = {"name": "Tia", "email": "tia@example.com", "role": "trainer", "password": PASSWORD}
     assert client.post("/users", data=form).status_code == 302
     tia = db.session.scalar(select(User).where(User.email == "tia@example.com"))
     entry = newest()

@@ -23,6 +23,7 @@ import threading
 import time
 import urllib.parse
 from contextlib import closing, contextmanager
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -33,8 +34,10 @@ from sqlalchemy.engine import make_url
 from auditapp import create_app
 from auditapp.checklists import Checklist
 from auditapp.extensions import db
-from auditapp.models import Audit, AuditItem
+from auditapp.models import Audit, AuditItem, User
+from auditapp.services import logins
 from auditapp.views.audit_forms import NOT_SAVED
+from auditapp.views.auth import LOGIN_TOKEN
 
 COMMENTS = {"comment_greeted": "Said hello <late>, after 30 s", "comment_warmth": "Warm & calm"}
 NOTES = "Busy Monday; queue of six"
@@ -104,12 +107,15 @@ def full_disk_app(database_url: str, checklists_dir: Path):
 
 
 def logged_in_client(app, user):
-    """A client whose session says `user`, without the login's write (last_login_at)."""
-    client = app.test_client()
+    """A client of `app` whose session says `user`, logged in through the test's own app
+    (`app` may be one that cannot write)."""
     user_id = user if isinstance(user, int) else user.id
+    token = logins.begin(db.session.get(User, user_id), max_age=timedelta(days=1))
+    client = app.test_client()
     with client.session_transaction() as session:
         session["_user_id"] = str(user_id)
         session["_fresh"] = True
+        session[LOGIN_TOKEN] = token
     return client
 
 

@@ -9,6 +9,7 @@ from .audits import (
     CoachingAction,
 )
 from .event_log import LogEntry
+from .logins import Login
 from .people import ROLES, SignedInUser, StaffMember, Team, User, UserLike
 from .rollups import (
     InteractionMonthTotal,
@@ -31,6 +32,7 @@ __all__ = [
     "ItemDayTotal",
     "ItemMonthTotal",
     "LogEntry",
+    "Login",
     "RaterMonthTotal",
     "SectionMonthTotal",
     "SignedInUser",

@@ -25,6 +25,12 @@ ACTIONS = {
     "exported": "CSV exported",
     "printed": "PDF printed",
     "user_created": "User created",
+    "password_reset": "Password reset",
+    "password_changed": "Password changed",
+    "role_changed": "Role changed",
+    "user_deactivated": "User deactivated",
+    "user_reactivated": "User reactivated",
+    "logged_out_everywhere": "Logged out everywhere",
 }
 
 

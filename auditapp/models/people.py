@@ -7,13 +7,14 @@ from datetime import datetime
 
 from flask import current_app
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, bindparam, select
+from sqlalchemy import DateTime, ForeignKey, String, bindparam, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from auditapp.extensions import db
 
 from ._time import utcnow
+from .logins import Login
 
 ROLES = ("admin", "supervisor", "trainer", "staff")
 ROLE_LABELS = {
@@ -72,6 +73,8 @@ class User(LoginAccount, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # The login before the newest, which the user's own page shows ("was that you?").
+    previous_login_at: Mapped[datetime | None]
 
     staff_member: Mapped[StaffMember | None] = relationship()
 
@@ -101,13 +104,25 @@ class SignedInUser(LoginAccount):
 
 
 _users = User.__table__
-SIGNED_IN_USER = select(
-    _users.c.id,
-    _users.c.email,
-    _users.c.name,
-    _users.c.role,
-    _users.c.staff_member_id,
-    _users.c.active,
-).where(_users.c.id == bindparam("user_id"))
+_logins = Login.__table__
+# The user of a request's login, found only while that login counts: not ended (logout, a
+# new password, deactivation, a role change) and not older than the longest a login lasts.
+SIGNED_IN_USER = (
+    select(
+        _users.c.id,
+        _users.c.email,
+        _users.c.name,
+        _users.c.role,
+        _users.c.staff_member_id,
+        _users.c.active,
+    )
+    .join(_logins, _logins.c.user_id == _users.c.id)
+    .where(
+        _users.c.id == bindparam("user_id"),
+        _logins.c.token_hash == bindparam("token_hash"),
+        _logins.c.ended_at.is_(None),
+        _logins.c.started_at > bindparam("oldest", type_=DateTime()),
+    )
+)
 
 UserLike = User | SignedInUser

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from functools import cache
 from urllib.parse import urlsplit
 
@@ -11,6 +12,7 @@ from flask import (
     Flask,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -21,12 +23,13 @@ from flask_limiter import RateLimitExceeded
 from flask_login import current_user, login_user, logout_user
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from auditapp.extensions import db, limiter
+from auditapp.extensions import limiter
 from auditapp.forms import LoginForm
-from auditapp.models._time import utcnow
+from auditapp.models import User
 from auditapp.models.people import SIGNED_IN_USER, SignedInUser
 from auditapp.models.quick_reads import read_row
 from auditapp.security import account_key, address_key, login_failed
+from auditapp.services import logins
 from auditapp.services.users import find_user_by_email
 
 bp = Blueprint("auth", __name__)
@@ -41,12 +44,51 @@ def _dummy_hash(method: str) -> str:
     return generate_password_hash("not a real password", method=method)
 
 
+# The session key holding the login's token (its SHA-256 is in the logins table).
+LOGIN_TOKEN = "login"
+
+
+def login_max_age() -> timedelta:
+    return timedelta(days=current_app.config["LOGIN_MAX_DAYS"])
+
+
 def load_user(user_id: str) -> SignedInUser | None:
-    """Flask-Login's user loader: the signed-in user, or None once the login has ended."""
-    if not user_id.isdigit():
+    """Flask-Login's user loader: the signed-in user while their login counts, else None.
+
+    The cookie names the user and carries its login's token; the login must still be open
+    on the server (see services/logins.py), so a logout or a new password ends it for every
+    server process at once.
+    """
+    token = session.get(LOGIN_TOKEN)
+    if not user_id.isdigit() or not isinstance(token, str):
         return None
-    row = read_row(SIGNED_IN_USER, {"user_id": int(user_id)})
+    row = read_row(
+        SIGNED_IN_USER,
+        {
+            "user_id": int(user_id),
+            "token_hash": logins.token_hash(token),
+            "oldest": logins.oldest_start(login_max_age()),
+        },
+    )
     return None if row is None else SignedInUser(*row)
+
+
+def start_login(user: User) -> None:
+    """Sign `user` in on this device with a new session: nothing of the one before login
+    (not its CSRF token) carries over."""
+    session.clear()
+    g.pop("csrf_token", None)  # Flask-WTF keeps the request's token here too
+    token = logins.begin(user, max_age=login_max_age())
+    login_user(user)
+    session[LOGIN_TOKEN] = token
+    session.permanent = True  # so that SESSION_LIFETIME_MINUTES ends it
+
+
+def end_session() -> None:
+    """Forget this device's session entirely (the server-side login is ended apart)."""
+    logout_user()
+    session.clear()
+    g.pop("csrf_token", None)
 
 
 def require_login_everywhere(app: Flask) -> None:
@@ -96,10 +138,7 @@ def login():
         stored = user.password_hash if user else _dummy_hash(method)
         ok = check_password_hash(stored, form.password.data)
         if user and ok and user.active:
-            login_user(user)
-            session.permanent = True  # so that SESSION_LIFETIME_MINUTES ends it
-            user.last_login_at = utcnow()
-            db.session.commit()
+            start_login(user)
             return redirect(_safe_next(request.args.get("next")))
         # One message whether the email is unknown or the password wrong.
         flash("Wrong email or password.", "danger")
@@ -110,7 +149,8 @@ def login():
 @bp.route("/logout", methods=["POST"])
 def logout():
     """Log out (a POST with the CSRF token, so that no link can log anyone out)."""
-    logout_user()
+    logins.end(session.get(LOGIN_TOKEN), "logout")
+    end_session()
     flash("You are logged out.", "info")
     return redirect(url_for("auth.login"))
 

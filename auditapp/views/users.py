@@ -7,9 +7,10 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from auditapp.extensions import db
-from auditapp.forms import PasswordResetForm, UserForm, options
+from auditapp.forms import PasswordResetForm, RoleForm, UserForm, options
 from auditapp.models import StaffMember, User
-from auditapp.services import people, users
+from auditapp.models.people import ROLE_LABELS
+from auditapp.services import users
 
 from .access import roles_required
 
@@ -27,8 +28,11 @@ def _staff_choices(form: UserForm) -> None:
 
 
 def _list(form: UserForm, status: int = 200):
-    users = db.session.execute(select(User).order_by(User.role, User.name)).scalars().all()
-    return render_template("users/index.html", users=users, form=form), status
+    role_form = RoleForm(formdata=None)
+    role_form.role.choices = options((r, ROLE_LABELS[r]) for r in users.CHANGEABLE_ROLES)
+    return render_template(
+        "users/index.html", users=users.list_users(), form=form, role_form=role_form
+    ), status
 
 
 @bp.route("", methods=["GET", "POST"])
@@ -48,7 +52,7 @@ def index():
                 form.password.data,
                 staff_member_id=form.staff_member_id.data or None,
             )
-        except people.PeopleError as exc:
+        except users.PeopleError as exc:
             getattr(form, exc.field or "email").errors.append(str(exc))
             return _list(form, 400)
         flash(f"Added {user.name} ({user.email}) as {user.role_label.lower()}.", "success")
@@ -65,10 +69,10 @@ def password(user_id: int):
     if form.validate_on_submit():
         try:
             users.reset_password(user, form.password.data)
-        except people.PeopleError as exc:
+        except users.PeopleError as exc:
             form.password.errors.append(str(exc))
         else:
-            flash(f"New password set for {user.email}.", "success")
+            flash(f"New password set for {user.email}; every login of theirs has ended.", "success")
             return redirect(url_for("users.index"))
     status = 400 if request.method == "POST" else 200
     return render_template("users/password.html", form=form, user=user), status
@@ -82,5 +86,31 @@ def toggle_active(user_id: int):
     if user.id == current_user.id:
         abort(400, "You cannot deactivate your own login.")
     users.set_user_active(user, not user.active)
-    flash(f"{user.email} is now {'active' if user.active else 'deactivated'}.", "success")
+    if user.active:
+        flash(f"{user.email} is active again and can log in.", "success")
+    else:
+        flash(f"{user.email} is deactivated; every login of theirs has ended.", "success")
+    return redirect(url_for("users.index"))
+
+
+@bp.route("/<int:user_id>/role", methods=["POST"])
+@roles_required("admin")
+def role(user_id: int):
+    """Give a user another role (not oneself: an admin cannot demote themselves)."""
+    user = db.get_or_404(User, user_id)
+    if user.id == current_user.id:
+        abort(400, "You cannot change your own role.")
+    form = RoleForm()
+    form.role.choices = options((r, ROLE_LABELS[r]) for r in users.CHANGEABLE_ROLES)
+    if not form.validate():
+        abort(400, "Choose one of the roles offered.")
+    try:
+        users.change_role(user, form.role.data)
+    except users.PeopleError as exc:
+        abort(400, str(exc))
+    flash(
+        f"{user.email} is now {user.role_label.lower()}; their logins have ended, so the "
+        "new role applies from their next login.",
+        "success",
+    )
     return redirect(url_for("users.index"))
