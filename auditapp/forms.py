@@ -64,6 +64,12 @@ def comment_field_name(item_id: str) -> str:
     return COMMENT_PREFIX + item_id.replace("-", "_")
 
 
+# The service says the same (auditapp/passwords.py); here the browser learns the limits too.
+PASSWORD_LENGTH = Length(
+    min=8, max=200, message="The password needs at least 8 characters (and at most 200)."
+)
+
+
 class LoginForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired(), Length(max=254), PlainText()])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
@@ -77,12 +83,12 @@ class UserForm(FlaskForm):
     staff_member_id = SelectField(
         "Staff member (for a staff login)", coerce=int, choices=[], validate_choice=False
     )
-    password = PasswordField("Password", validators=[DataRequired(), Length(min=8, max=200)])
+    password = PasswordField("Password", validators=[DataRequired(), PASSWORD_LENGTH])
     submit = SubmitField("Add user")
 
 
 class PasswordResetForm(FlaskForm):
-    password = PasswordField("New password", validators=[DataRequired(), Length(min=8, max=200)])
+    password = PasswordField("New password", validators=[DataRequired(), PASSWORD_LENGTH])
     submit = SubmitField("Set password")
 
 
@@ -99,7 +105,7 @@ class OwnPasswordForm(FlaskForm):
     )
     password = PasswordField(
         "New password",
-        validators=[DataRequired(), Length(min=8, max=200)],
+        validators=[DataRequired(), PASSWORD_LENGTH],
         render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
