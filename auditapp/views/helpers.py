@@ -23,10 +23,7 @@ def when(value: datetime | None, with_time: bool = True) -> str:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from auditapp.views import page_parts
-
     app.jinja_env.filters.update(pct=pct, when=when)
-    page_parts.register(app)
 
     @app.context_processor
     def _globals() -> dict[str, Any]:
