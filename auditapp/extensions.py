@@ -1,6 +1,7 @@
 """Flask extensions, created unbound and initialised in the application factory."""
 
 from flask_bootstrap import Bootstrap5
+from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -8,7 +9,7 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
-from auditapp.security import PerAppLimiter, address_key
+from auditapp.security import address_key
 
 
 class Base(DeclarativeBase):
@@ -30,4 +31,4 @@ csrf = CSRFProtect()
 login_manager = LoginManager()
 bootstrap = Bootstrap5()
 # No default limits: only the login POST is limited (see views/auth.py).
-limiter = PerAppLimiter(key_func=address_key)
+limiter = Limiter(key_func=address_key)

@@ -19,6 +19,10 @@ from sqlalchemy import create_engine, text
 
 # Keep every test run's secret key and files out of the project's instance/ folder.
 os.environ.setdefault("AUDITAPP_INSTANCE_PATH", tempfile.mkdtemp(prefix="auditapp-test-"))
+# Flask-Limiter keeps the key prefix of the first app it is bound to for every later one (one
+# app per process is what it is built for), so a test run's login counters in Redis are told
+# apart from another run's by a prefix of the run's own.
+os.environ["AUDITAPP_RATELIMIT_KEY_PREFIX"] = f"auditapp-test-{uuid.uuid4().hex}"
 
 from auditapp import create_app
 from auditapp.cli import main
@@ -28,6 +32,7 @@ from auditapp.services import audits as audit_service
 from auditapp.services import people, users
 
 DATA = Path(__file__).parent / "data"
+RUN_PREFIX = os.environ["AUDITAPP_RATELIMIT_KEY_PREFIX"]
 PASSWORD = "correct horse battery"
 # Redis for the shared-counter tests. CI sets AUDITAPP_REQUIRE_REDIS=1 so that a missing
 # server fails there instead of skipping.
@@ -244,7 +249,8 @@ def text_of(response) -> str:
 
 @pytest.fixture
 def redis_prefix():
-    """A key prefix of this test's own in the test Redis, its keys deleted afterwards."""
+    """A key prefix of this test's own in the test Redis (for a server process it starts;
+    the apps of the test process use RUN_PREFIX), their keys deleted afterwards."""
     import redis
 
     server = redis.Redis.from_url(REDIS_URL)
@@ -254,9 +260,9 @@ def redis_prefix():
         if REQUIRE_REDIS:
             pytest.fail(f"Redis not reachable at {REDIS_URL}: {error}")
         pytest.skip(f"Redis not reachable at {REDIS_URL}: {error}")
-    prefix = f"auditapp-test-{uuid.uuid4().hex}"
+    prefix = f"{RUN_PREFIX}-{uuid.uuid4().hex}"
     yield server, prefix
-    keys = list(server.scan_iter(f"*{prefix}*"))
+    keys = list(server.scan_iter(f"*{RUN_PREFIX}*"))
     if keys:
         server.delete(*keys)
     server.close()
