@@ -19,5 +19,22 @@ def main() -> None:
     """auditapp: score observed customer interactions against checklists of behaviours."""
 
 
+# The one-line descriptions `auditapp --help` lists: click would cut each command's own
+# first sentence at the terminal's width with "...".
+SUMMARIES = {
+    "init": "Create or upgrade the database.",
+    "serve": "Run the app (waitress; gunicorn with --workers).",
+    "demo": "Load demo data (running it again adds nothing).",
+    "checklists": "Validate, list and show the checklist files.",
+    "users": "Add users, set passwords, deactivate logins.",
+    "staff": "Add staff members or import a roster.",
+    "report": "Print audits or a blank checklist as PDF.",
+    "export": "Write audits or their answers to CSV.",
+    "backup": "Copy the database while the app runs.",
+    "restore": "Put a backup back into the database.",
+    "log": "Verify or show the event log.",
+}
+
 for command in (init, serve, demo, checklists, users, staff, report, export, backup, restore, log):
+    command.short_help = SUMMARIES[command.name]
     main.add_command(command)

@@ -33,7 +33,13 @@ def log_verify() -> None:
 
 
 @log.command("show")
-@click.option("--last", default=20, show_default=True, type=click.IntRange(1, 10_000))
+@click.option(
+    "--last",
+    default=20,
+    show_default=True,
+    type=click.IntRange(1, 10_000),
+    help="How many of the newest entries to show.",
+)
 def log_show(last: int) -> None:
     """Print the newest entries, oldest of them first."""
     from auditapp.services import event_log
