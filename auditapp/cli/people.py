@@ -37,7 +37,7 @@ def import_staff(file: Path) -> None:
     from auditapp.services import people
 
     try:
-        text = file.read_text(encoding="utf-8-sig")
+        text = file.read_text(encoding="utf-8")  # import_roster drops a byte-order mark
     except (OSError, UnicodeDecodeError) as exc:
         raise click.ClickException(f"{file}: cannot read it ({exc})") from None
     with app_context():

@@ -13,6 +13,12 @@ from auditapp.extensions import db
 from auditapp.models import StaffMember, Team
 from auditapp.validators import bad_character
 
+# The most characters each can hold: the lengths of the columns they are stored in, so that
+# the web forms, the CSV roster, the CLI and any later caller refuse the same text.
+NAME_MAX = StaffMember.__table__.c.name.type.length
+TEAM_NAME_MAX = Team.__table__.c.name.type.length
+CODE_MAX = StaffMember.__table__.c.employee_code.type.length
+
 
 class PeopleError(ValueError):
     """Input that cannot be saved; `field` names the form field it belongs to, if any."""
@@ -29,10 +35,28 @@ def _check_text(value: str | None, what: str, field: str | None) -> None:
         raise PeopleError(f"The {what} {reason}.", field)
 
 
-def team_named(name: str, *, create: bool = False) -> Team | None:
+def _too_long(text: str, limit: int) -> str | None:
+    # Counted on the text as stored (spaces collapsed), in characters as the column counts.
+    return f"is longer than {limit} characters" if len(text) > limit else None
+
+
+def _one_line(value: str | None) -> str:
+    return " ".join((value or "").split())
+
+
+def _clean(value: str | None, what: str, field: str, limit: int) -> str:
+    """A name as stored: whitespace collapsed; PeopleError if a character or its length is
+    refused."""
+    _check_text(value, what, field)
+    text = _one_line(value)
+    if reason := _too_long(text, limit):
+        raise PeopleError(f"The {what} {reason}.", field)
+    return text
+
+
+def team_named(name: str, *, create: bool = False, field: str = "name") -> Team | None:
     """The team with this name (case-insensitive); created when asked and missing."""
-    _check_text(name, "team name", "name")
-    name = " ".join(name.split())
+    name = _clean(name, "team name", field, TEAM_NAME_MAX)
     team = db.session.execute(
         select(Team).where(func.lower(Team.name) == name.lower())
     ).scalar_one_or_none()
@@ -46,6 +70,7 @@ def team_named(name: str, *, create: bool = False) -> Team | None:
 
 
 def create_team(name: str) -> Team:
+    """A new team; PeopleError if the name is taken or cannot be stored."""
     if team_named(name):
         raise PeopleError(f"A team called '{name.strip()}' already exists.", "name")
     team = team_named(name, create=True)
@@ -54,10 +79,11 @@ def create_team(name: str) -> Team:
 
 
 def rename_team(team: Team, name: str) -> None:
+    """Give a team a new name, unless another team has it."""
     other = team_named(name)
     if other is not None and other.id != team.id:
         raise PeopleError(f"A team called '{name.strip()}' already exists.", "name")
-    team.name = " ".join(name.split())
+    team.name = _one_line(name)
     db.session.commit()
 
 
@@ -78,9 +104,12 @@ def find_staff(name_or_code: str) -> StaffMember | None:
 
 
 def _check_code(code: str | None, staff_id: int | None = None) -> str | None:
+    _check_text(code, "employee code", "code")
     code = (code or "").strip() or None
     if code is None:
         return None
+    if reason := _too_long(code, CODE_MAX):
+        raise PeopleError(f"The employee code {reason}.", "code")
     other = db.session.execute(
         select(StaffMember).where(StaffMember.employee_code == code)
     ).scalar_one_or_none()
@@ -91,15 +120,14 @@ def _check_code(code: str | None, staff_id: int | None = None) -> str | None:
 
 def add_staff(name: str, team: str | None, code: str | None = None, *, commit: bool = True):
     """Add a staff member to a team (created if new)."""
-    _check_text(name, "name", "name")
-    _check_text(code, "employee code", "code")
-    name = " ".join(name.split())
+    name = _clean(name, "name", "name", NAME_MAX)
     if not name:
         raise PeopleError("A staff member needs a name.", "name")
     staff = StaffMember(
         name=name,
         employee_code=_check_code(code),
-        team=team_named(team, create=True) if team and team.strip() else None,
+        # The web form picks the team from a list (team_id); the CLI and roster name it.
+        team=team_named(team, create=True, field="team_id") if team and team.strip() else None,
     )
     db.session.add(staff)
     if commit:
@@ -110,7 +138,8 @@ def add_staff(name: str, team: str | None, code: str | None = None, *, commit: b
 def update_staff(
     staff: StaffMember, name: str, team_id: int | None, code: str | None, active: bool
 ):
-    name = " ".join(name.split())
+    """Change a staff member's name, team, employee code and active flag."""
+    name = _clean(name, "name", "name", NAME_MAX)
     if not name:
         raise PeopleError("A staff member needs a name.", "name")
     staff.employee_code = _check_code(code, staff.id)
@@ -129,7 +158,10 @@ class RowError:
         return f"line {self.line}: {self.message}"
 
 
-ROSTER_COLUMNS = ("name", "team", "code")
+# The roster's columns and the most characters each may hold.
+ROSTER_LIMITS = {"name": NAME_MAX, "team": TEAM_NAME_MAX, "code": CODE_MAX}
+ROSTER_COLUMNS = tuple(ROSTER_LIMITS)
+BOM = "\ufeff"  # Excel's "CSV UTF-8" starts with one
 
 
 def import_roster(text: str) -> list[StaffMember]:
@@ -137,8 +169,13 @@ def import_roster(text: str) -> list[StaffMember]:
 
     Raises RosterError listing every bad row by its line number in the file.
     """
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip().lower() for h in reader.fieldnames or []]
+    # newline="": line breaks as the csv module expects them, so a file with bare CR line
+    # ends or a quoted line break reads like any other.
+    reader = csv.DictReader(io.StringIO(text.removeprefix(BOM), newline=""))
+    try:
+        header = [h.strip().lower() for h in reader.fieldnames or []]
+    except csv.Error as exc:
+        raise RosterError([_unreadable(reader, exc)]) from None
     if "name" not in header:
         raise RosterError(
             [RowError(1, "the header row must have a 'name' column (columns: name, team, code)")]
@@ -146,35 +183,36 @@ def import_roster(text: str) -> list[StaffMember]:
     unknown = [h for h in header if h not in ROSTER_COLUMNS]
     if unknown:
         raise RosterError(
-            [RowError(1, f"unknown column(s) {', '.join(unknown)}; columns: name, team, code")]
+            [RowError(1, f"unknown column(s) {_listed(unknown)}; columns: name, team, code")]
         )
     reader.fieldnames = header
     errors: list[RowError] = []
     rows: list[tuple[int, dict[str, str]]] = []
     codes: dict[str, int] = {}
-    for row in reader:
-        line = reader.line_num
-        if None in row:
-            errors.append(RowError(line, "more values than columns in the header"))
-            continue
-        values = {k: (v or "").strip() for k, v in row.items()}
-        if not any(values.values()):
-            continue
-        for column, value in values.items():
-            if reason := bad_character(value):
-                errors.append(RowError(line, f"the {column} {reason}"))
-        if not values.get("name"):
-            errors.append(RowError(line, "the name is empty"))
-        code = values.get("code") or ""
-        if code:
-            if code in codes:
-                errors.append(RowError(line, f"employee code {code} repeats line {codes[code]}"))
-            codes.setdefault(code, line)
-            try:
-                _check_code(code)
-            except PeopleError as exc:
-                errors.append(RowError(line, str(exc)))
-        rows.append((line, values))
+    try:
+        for row in reader:
+            line = reader.line_num
+            if None in row:
+                errors.append(RowError(line, "more values than columns in the header"))
+                continue
+            values = {k: (v or "").strip() for k, v in row.items()}
+            if not any(values.values()):
+                continue
+            errors.extend(RowError(line, m) for m in _row_problems(values))
+            code = values.get("code") or ""
+            if code and not (bad_character(code) or _too_long(code, CODE_MAX)):  # else above
+                if code in codes:
+                    errors.append(
+                        RowError(line, f"employee code {code} repeats line {codes[code]}")
+                    )
+                codes.setdefault(code, line)
+                try:
+                    _check_code(code)
+                except PeopleError as exc:
+                    errors.append(RowError(line, str(exc)))
+            rows.append((line, values))
+    except csv.Error as exc:
+        errors.append(_unreadable(reader, exc))
     if errors:
         raise RosterError(errors)
     if not rows:
@@ -186,6 +224,36 @@ def import_roster(text: str) -> list[StaffMember]:
         db.session.rollback()
         raise
     return added
+
+
+def _listed(names: list[str]) -> str:
+    # A header cell can be as long as the file: echo only the start of each.
+    return ", ".join(n if len(n) <= 40 else n[:40] + "…" for n in names)
+
+
+def _row_problems(values: dict[str, str]) -> list[str]:
+    """What is wrong with one roster row's values, each as "the <column> ..."."""
+    problems = []
+    for column, value in values.items():
+        stored = value if column == "code" else _one_line(value)  # as add_staff stores it
+        if reason := bad_character(value) or _too_long(stored, ROSTER_LIMITS[column]):
+            problems.append(f"the {column} {reason}")
+    if not values.get("name"):
+        problems.append("the name is empty")
+    return problems
+
+
+def _unreadable(reader: csv.DictReader, exc: csv.Error) -> RowError:
+    # The csv module gives up on a value past its field_size_limit (131,072 characters) or a
+    # malformed line; what follows it cannot be split into rows reliably, so reading stops.
+    # reader.reader: DictReader's own line_num still names the last row read.
+    line = max(reader.reader.line_num, 1)
+    if "field larger than field limit" in str(exc):
+        longest = max(ROSTER_LIMITS.values())
+        problem = f"a value is far longer than the {longest} characters a name or team may have"
+    else:
+        problem = f"this line cannot be read as CSV ({exc})"
+    return RowError(line, f"{problem}; the lines after it were not read")
 
 
 class RosterError(ValueError):
