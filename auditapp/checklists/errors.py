@@ -18,7 +18,15 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.path}: " if self.path else ""
-        return f"{self.file}:{self.line}:{self.column}: {where}{self.message}"
+        return _printable(f"{self.file}:{self.line}:{self.column}: {where}{self.message}")
+
+
+def _printable(text: str) -> str:
+    # A key or value quoted in a message may hold a line break, a control or a bidi
+    # override; shown as an escape (\u202e) it cannot split the line or reorder the text.
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 class ChecklistError(Exception):

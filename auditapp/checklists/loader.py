@@ -12,7 +12,7 @@ from pydantic import BaseModel, ValidationError
 from .errors import ChecklistError, Problem, display_path
 from .rules import RuleProblem, check_rules, did_you_mean
 from .schema import Band, Checklist, Item, ScaleOption, Section, Source
-from .yamlsource import Located, read_yaml
+from .yamlsource import MAX_BYTES, Located, read_yaml
 
 ENV_DIR = "AUDITAPP_CHECKLISTS_DIR"
 PROJECT_DIR = Path(__file__).resolve().parents[2] / "checklists"
@@ -30,7 +30,8 @@ def load_checklist(path: Path | str) -> Checklist:
     path = Path(path)
     name = display_path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open(encoding="utf-8") as file:
+            text = file.read(MAX_BYTES + 1)  # characters: enough to tell a file is too large
     except UnicodeDecodeError as exc:
         raise ChecklistError([Problem(name, 1, 1, "", f"not UTF-8 text ({exc.reason})")]) from None
     except OSError as exc:
@@ -55,11 +56,20 @@ def parse_checklist(
     text: str, name: str = "<checklist>", expected_id: str | None = None
 ) -> Checklist:
     """Validate checklist YAML text; `name` is the file name used in error messages."""
-    located, yaml_problems = read_yaml(text)
-    problems = [Problem(name, p.line, p.column, "", p.message) for p in yaml_problems]
-    if located is None:
-        raise ChecklistError(problems)
-    return _validate(located, name, expected_id, problems)
+    try:
+        located, yaml_problems = read_yaml(text)
+        problems = [
+            Problem(name, p.line, p.column, format_path(p.path), p.message) for p in yaml_problems
+        ]
+        if located is None:
+            raise ChecklistError(problems)
+        return _validate(located, name, expected_id, problems)
+    except (RecursionError, MemoryError):
+        # read_yaml's limits keep both out of reach; should one still happen, it is this
+        # file's problem, never a crash of the page or command that reads the folder.
+        raise ChecklistError(
+            [Problem(name, 1, 1, "", "the file is too large or too deeply nested to read")]
+        ) from None
 
 
 def checklist_from_data(data: dict[str, Any], name: str = "<snapshot>") -> Checklist:
