@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g
 
 from auditapp.checklists import CHANNEL_LABELS
 from auditapp.services.audits import CUSTOMER_TYPES, OUTCOMES
+from auditapp.services.checklists import available, newest_versions
 
 
 def pct(value: float | None) -> str:
@@ -22,8 +23,38 @@ def when(value: datetime | None, with_time: bool = True) -> str:
     return value.strftime("%d %b %Y %H:%M" if with_time else "%d %b %Y")
 
 
+def _known_checklist(checklist_id: str) -> tuple[str, dict[str, str]] | None:
+    """(title, item texts by id) of a checklist: the file's, else its newest stored version
+    (a checklist whose file was removed still has audits and coaching actions)."""
+    checklist = available().get(checklist_id)
+    if checklist is not None:
+        return checklist.title, {item.id: item.text for _, item in checklist.iter_items()}
+    known = g.setdefault("stored_checklists", {})  # one query per page and checklist at most
+    if checklist_id not in known:
+        stored = newest_versions({checklist_id}).get(checklist_id)
+        known[checklist_id] = stored and (
+            stored.title,
+            {i["id"]: i["text"] for s in stored.content["sections"] for i in s["items"]},
+        )
+    return known[checklist_id]
+
+
+def checklist_title(checklist_id: str) -> str:
+    """A checklist's title for people to read (its id only if nothing else is known)."""
+    known = _known_checklist(checklist_id)
+    return known[0] if known else checklist_id
+
+
+def item_text(item_id: str, checklist_id: str) -> str:
+    """An item's wording for people to read (its id only if nothing else is known)."""
+    known = _known_checklist(checklist_id)
+    return known[1].get(item_id, item_id) if known else item_id
+
+
 def register_template_helpers(app: Flask) -> None:
-    app.jinja_env.filters.update(pct=pct, when=when)
+    app.jinja_env.filters.update(
+        pct=pct, when=when, checklist_title=checklist_title, item_text=item_text
+    )
 
     @app.context_processor
     def _globals() -> dict[str, Any]:

@@ -1,0 +1,47 @@
+"""People read titles and wording, never machine ids: checklists and items by their titles
+on the home page, the coaching list and the insights tables."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from conftest import text_of
+
+from auditapp.services import coaching
+from auditapp.services.checklists import available
+
+TITLE = "Counter basics"  # tests/data/valid/counter-basics.yaml
+MISSED = {"greeted": "no", "warmth": "2", "smiled": "never", "thanked": "no", "argued": "yes"}
+
+
+def test_a_draft_on_the_home_page_names_its_checklist_by_title(client, login_as, make_audit):
+    supervisor = login_as("supervisor")
+    make_audit(supervisor=supervisor, submit=False)
+    page = text_of(client.get("/"))
+    assert TITLE in page and "counter-basics" not in page
+
+
+def test_coaching_actions_name_the_checklist_and_items_in_words(client, login_as, make_audit):
+    trainer = login_as("trainer")
+    audit = make_audit()
+    coaching.record(
+        trainer=trainer,
+        staff=audit.staff_member,
+        target=coaching.Target(available()["counter-basics"], ("greeted", "thanked")),
+        note="Greet first",
+        follow_up_on=date(2030, 1, 1),
+        audit=audit,
+    )
+    page = text_of(client.get("/coaching"))
+    assert f"{TITLE}" in page
+    assert "Greeted the customer; Thanked the customer" in page
+    assert "counter-basics" not in page and "greeted, thanked" not in page
+
+
+def test_the_insights_tables_name_checklists_by_title(client, login_as, make_audit):
+    login_as("trainer")
+    for _ in range(3):
+        make_audit(answers=MISSED)
+    page = text_of(client.get("/insights"))
+    assert TITLE in page
+    assert "counter-basics" not in page
