@@ -76,7 +76,7 @@ def test_trainer_records_an_action_from_an_audit(client, login_as, staff, first_
     )
     assert action.follow_up_on.isoformat() == follow_up and action.closed_at is None
     listing = text_of(client.get("/coaching"))
-    assert "Ana Lopez" in listing and "thanked, warmth" in listing and "Follow up by" in listing
+    assert "Ana Lopez" in listing and "Thanked the customer; Greeted with warmth" in listing and "Follow up by" in listing
 
 
 def test_missed_items_are_offered_ticked(app, first_audit):
