@@ -104,6 +104,10 @@ HOSTILE = {
         checklist().replace("version: 1", "version: " + "9" * 5_000),
         "3:10: cannot read this value (Exceeds the limit (4300 digits)",
     ),
+    "version beyond the database's integers": (
+        checklist().replace("version: 1", "version: 2147483648"),
+        "3:10: version: ",
+    ),
     "impossible date": (
         checklist(title="!!timestamp 2026-13-45"),
         "2:8: cannot read this value (month must be in 1..12)",

@@ -125,7 +125,8 @@ class Checklist(_Model):
 
     id: Slug
     title: Text
-    version: Annotated[int, Strict(), Field(ge=1)]
+    # Stored in an integer column: PostgreSQL's integer stops at 2**31 - 1.
+    version: Annotated[int, Strict(), Field(ge=1, le=2**31 - 1)]
     description: Text | None = None
     source: tuple[Source, ...] = ()
     channels: Annotated[tuple[Channel, ...], Field(min_length=1)] | None = None
