@@ -106,7 +106,7 @@ HOSTILE = {
     ),
     "version beyond the database's integers": (
         checklist().replace("version: 1", "version: 2147483648"),
-        "3:10: version: ",
+        "3:10: version: must be at most 2147483647, got 2147483648",
     ),
     "impossible date": (
         checklist(title="!!timestamp 2026-13-45"),

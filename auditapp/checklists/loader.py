@@ -173,6 +173,12 @@ def _model_at(path: Sequence[str | int]) -> type[BaseModel]:
     return model
 
 
+def _bound(ctx: dict[str, Any], key: str) -> str:
+    # 2147483647 as written, not 2.14748e+09; 0.5 stays 0.5.
+    value = ctx.get(key)
+    return str(value) if isinstance(value, int) else f"{value:g}"
+
+
 def _shown(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
@@ -196,9 +202,9 @@ def _describe(error: dict[str, Any]) -> tuple[tuple[str | int, ...], str, bool]:
         hint = did_you_mean(str(field), allowed)
         return loc, f"unknown key '{field}'{hint}; allowed keys: {', '.join(allowed)}", True
     messages = {
-        "greater_than": lambda: f"must be greater than {ctx.get('gt'):g}, got {_shown(got)}",
-        "greater_than_equal": lambda: f"must be at least {ctx.get('ge'):g}, got {_shown(got)}",
-        "less_than_equal": lambda: f"must be at most {ctx.get('le'):g}, got {_shown(got)}",
+        "greater_than": lambda: f"must be greater than {_bound(ctx, 'gt')}, got {_shown(got)}",
+        "greater_than_equal": lambda: f"must be at least {_bound(ctx, 'ge')}, got {_shown(got)}",
+        "less_than_equal": lambda: f"must be at most {_bound(ctx, 'le')}, got {_shown(got)}",
         "int_type": lambda: f"must be a whole number, got {_shown(got)}",
         "int_from_float": lambda: f"must be a whole number, got {_shown(got)}",
         "float_type": lambda: f"must be a number, got {_shown(got)}",
