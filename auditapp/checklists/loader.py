@@ -127,7 +127,8 @@ def load_checklists(directory: Path | str | None = None) -> dict[str, Checklist]
 
 
 def load_each(paths: Iterable[Path]) -> tuple[dict[str, Checklist], list[Problem]]:
-    """The valid checklists among `paths` by id, and every problem of the others."""
+    """The valid checklists among `paths` by id, in the order of their titles (as people
+    look for them), and every problem of the others."""
     checklists: dict[str, Checklist] = {}
     problems: list[Problem] = []
     for path in paths:
@@ -137,7 +138,8 @@ def load_each(paths: Iterable[Path]) -> tuple[dict[str, Checklist], list[Problem
             problems += exc.problems
         else:
             checklists[checklist.id] = checklist
-    return dict(sorted(checklists.items())), problems
+    ordered = sorted(checklists.values(), key=lambda c: (c.title.casefold(), c.id))
+    return {c.id: c for c in ordered}, problems
 
 
 def checklist_files(folder: Path) -> list[Path]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Blueprint, abort, render_template
 
 from auditapp.services import checklists
@@ -28,7 +30,12 @@ def index():
 @roles_required(*READERS)
 def show(checklist_id: str):
     """One checklist's sections and items, as a supervisor will score them."""
-    checklist = checklists.available().get(checklist_id)
-    if checklist is None:
+    current = checklists.registry()
+    checklist = current.checklists.get(checklist_id)
+    if checklist is not None:
+        return render_template("checklists/show.html", checklist=checklist)
+    problems = [p for p in current.problems if Path(p.file).stem == checklist_id]
+    if not problems:
         abort(404)
-    return render_template("checklists/show.html", checklist=checklist)
+    # The file is there but invalid: say so, and what to fix, rather than "not found".
+    return render_template("checklists/invalid.html", name=checklist_id, problems=problems), 404
