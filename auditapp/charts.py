@@ -15,13 +15,18 @@ from markupsafe import Markup, escape
 
 from auditapp.stats import MIN_AUDITS_TO_JUDGE, rolling_mean
 
-WIDTH, HEIGHT = 640, 240
-LEFT, RIGHT, TOP, BOTTOM = 46, 14, 40, 34  # margins around the plotting area
+WIDTH, HEIGHT = 640, 270
+LEFT, RIGHT, TOP, BOTTOM = 52, 16, 56, 40  # margins around the plotting area
 PLOT_WIDTH = WIDTH - LEFT - RIGHT
 PLOT_HEIGHT = HEIGHT - TOP - BOTTOM
 ROLLING_WINDOW = 5
-MAX_DATE_TICKS = 5
-PAD = 22  # keeps the first and last points (and their date labels) off the edges
+PAD = 34  # keeps the first and last points (and their date labels) off the edges
+# Text sizes in SVG units. The chart is 640 wide and shrinks to its column (img-fluid), so
+# these stay readable down to a tablet held upright (about 12 px) and on A4 paper.
+TITLE_SIZE, TEXT_SIZE = 15, 12
+# A date label ("28 Feb 2026") is about 75 units wide at TEXT_SIZE: ticks at least this far
+# apart never overlap.
+MIN_TICK_GAP = 100
 
 POINT_COLOUR = "#0d6efd"
 TREND_COLOUR = "#b02a37"
@@ -69,18 +74,20 @@ def _polyline(coords: Sequence[tuple[float, float]], colour: str, width: float, 
     )
 
 
-def _date_ticks(moments: Sequence[date]) -> list[date]:
-    """Up to MAX_DATE_TICKS dates spread over the range, each shown once."""
-    first, last = min(moments), max(moments)
-    if first == last:
-        return [first]
+def _date_ticks(moments: Sequence[date], x_of) -> list[date]:
+    """Dates spread evenly over the range, never two labels closer than MIN_TICK_GAP, nor
+    the same day twice. The dates are the spread's own, not the nearest audits' (which
+    may bunch together)."""
+    first, last = _day(min(moments)), _day(max(moments))
+    if last - first < 1:
+        return [_as_date(min(moments))]
+    count = max(2, int((PLOT_WIDTH - 2 * PAD) // MIN_TICK_GAP) + 1)
     ticks: list[date] = []
-    span = _day(last) - _day(first)
-    for i in range(MAX_DATE_TICKS):
-        target = _day(first) + span * i / (MAX_DATE_TICKS - 1)
-        nearest = min(moments, key=lambda m: abs(_day(m) - target))
-        if all(_as_date(nearest) != _as_date(t) for t in ticks):
-            ticks.append(nearest)
+    for i in range(count):
+        tick = date.fromordinal(int(first + (last - first) * i / (count - 1)))
+        if ticks and (tick == ticks[-1] or x_of(_day(tick)) - x_of(_day(ticks[-1])) < MIN_TICK_GAP):
+            continue
+        ticks.append(tick)
     return ticks
 
 
@@ -93,19 +100,22 @@ def _date_text(moment: date) -> str:
 
 
 def _legend(pass_mark: float, trend: bool) -> list[str]:
-    parts, x, y = [], WIDTH - RIGHT - 400, 30
-    parts.append(f'<circle cx="{x + 6}" cy="{y - 3}" r="3" fill="{POINT_COLOUR}"/>')
-    parts.append(_text(x + 14, y, "Audit score", 9))
-    x += 90
-    if trend:
-        parts.append(_polyline([(x, y - 3), (x + 18, y - 3)], TREND_COLOUR, 2.5, "legend-trend"))
-        parts.append(_text(x + 22, y, f"Rolling average of {ROLLING_WINDOW}", 9))
-    x += 160
+    """One row under the title. Without a trend, its place says why: never on the data."""
+    parts, x, y = [], LEFT, 40
+    parts.append(f'<circle cx="{x + 5}" cy="{y - 4}" r="3.5" fill="{POINT_COLOUR}"/>')
+    parts.append(_text(x + 14, y, "Audit score", TEXT_SIZE))
+    x += 104
     parts.append(
-        f'<line x1="{x}" y1="{y - 3}" x2="{x + 18}" y2="{y - 3}" stroke="{PASS_COLOUR}" '
+        f'<line x1="{x}" y1="{y - 4}" x2="{x + 20}" y2="{y - 4}" stroke="{PASS_COLOUR}" '
         'stroke-width="1.5" stroke-dasharray="5 3"/>'
     )
-    parts.append(_text(x + 22, y, f"Pass mark {pass_mark:g}%", 9))
+    parts.append(_text(x + 26, y, f"Pass mark {pass_mark:g}%", TEXT_SIZE))
+    x += 140
+    if trend:
+        parts.append(_polyline([(x, y - 4), (x + 20, y - 4)], TREND_COLOUR, 2.5, "legend-trend"))
+        parts.append(_text(x + 26, y, f"Rolling average of {ROLLING_WINDOW}", TEXT_SIZE))
+    else:
+        parts.append(_text(x, y, "Too few audits to judge a trend", TEXT_SIZE, font_style="italic"))
     return parts
 
 
@@ -121,7 +131,7 @@ def score_chart(points: list[tuple[date, float]], pass_mark: float, title: str) 
         f"<title>{escape(title)}</title>",
         f"<desc>{escape(label)}</desc>",
         f'<rect x="0" y="0" width="{WIDTH}" height="{HEIGHT}" fill="#ffffff"/>',
-        _text(LEFT, 15, title, 12, font_weight="bold"),
+        _text(LEFT, 18, title, TITLE_SIZE, font_weight="bold"),
     ]
     for value in (0, 25, 50, 75, 100):
         y = y_of(value)
@@ -129,10 +139,10 @@ def score_chart(points: list[tuple[date, float]], pass_mark: float, title: str) 
             f'<line x1="{LEFT}" y1="{y}" x2="{WIDTH - RIGHT}" y2="{y}" stroke="{GRID_COLOUR}" '
             'stroke-width="1"/>'
         )
-        parts.append(_text(LEFT - 6, y + 3.5, f"{value}%", 9, "end"))
+        parts.append(_text(LEFT - 6, y + 4, f"{value}%", TEXT_SIZE, "end"))
     parts.append(
-        _text(12, TOP + PLOT_HEIGHT / 2, "Score", 9, "middle",
-              transform=f"rotate(-90 12 {TOP + PLOT_HEIGHT / 2})")
+        _text(13, TOP + PLOT_HEIGHT / 2, "Score", TEXT_SIZE, "middle",
+              transform=f"rotate(-90 13 {TOP + PLOT_HEIGHT / 2})")
     )  # fmt: skip
     pass_y = y_of(pass_mark)
     parts.append(
@@ -142,7 +152,7 @@ def score_chart(points: list[tuple[date, float]], pass_mark: float, title: str) 
     parts.extend(_legend(pass_mark, trend))
     if not points:
         parts.append(_text(LEFT + PLOT_WIDTH / 2, TOP + PLOT_HEIGHT / 2, "No scored audits",
-                           11, "middle"))  # fmt: skip
+                           TEXT_SIZE + 1, "middle"))  # fmt: skip
         return Markup("".join(parts) + "</svg>")
     x_of = _x_scale([_day(m) for m, _ in points])
     coords = [(x_of(_day(m)), y_of(v)) for m, v in points]
@@ -153,16 +163,14 @@ def score_chart(points: list[tuple[date, float]], pass_mark: float, title: str) 
         means = rolling_mean([v for _, v in points], ROLLING_WINDOW)
         trend_coords = [(x, y_of(m)) for (x, _), m in zip(coords, means, strict=True)]
         parts.append(_polyline(trend_coords, TREND_COLOUR, 2.5, "rolling-average"))
-    else:
-        parts.append(_text(WIDTH - RIGHT, TOP + 12, "Too few audits to judge a trend", 9, "end"))
     axis_y = TOP + PLOT_HEIGHT
-    for moment in _date_ticks([m for m, _ in points]):
+    for moment in _date_ticks([m for m, _ in points], x_of):
         x = x_of(_day(moment))
         parts.append(
             f'<line x1="{x}" y1="{axis_y}" x2="{x}" y2="{axis_y + 4}" stroke="{TEXT_COLOUR}"/>'
         )
-        parts.append(_text(x, axis_y + 15, _date_text(moment), 9, "middle"))
-    parts.append(_text(LEFT + PLOT_WIDTH / 2, HEIGHT - 4, "Date observed", 9, "middle"))
+        parts.append(_text(x, axis_y + 17, _date_text(moment), TEXT_SIZE, "middle"))
+    parts.append(_text(LEFT + PLOT_WIDTH / 2, HEIGHT - 4, "Date observed", TEXT_SIZE, "middle"))
     return Markup("".join(parts) + "</svg>")
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from itertools import pairwise
 
 import pytest
 
@@ -28,7 +29,7 @@ def polyline(root: ET.Element, kind: str) -> list[tuple[float, float]]:
 def test_chart_is_valid_svg_of_the_expected_size():
     root = parse(charts.score_chart(POINTS, 75, "Ana Lopez — Counter basics"))
     assert root.tag == f"{SVG}svg"
-    assert root.get("viewBox") == "0 0 640 240"
+    assert root.get("viewBox") == f"0 0 {charts.WIDTH} {charts.HEIGHT}"
     assert root.get("role") == "img"
     assert root.find(f"{SVG}title").text == "Ana Lopez — Counter basics"
     assert "7 audits from 1 Oct 2026 to 19 Oct 2026" in root.get("aria-label")
@@ -124,3 +125,38 @@ def test_audits_on_one_day_spread_by_time():
     points = [(datetime(2026, 11, 2, 9), 60.0), (datetime(2026, 11, 2, 15), 80.0)]
     xs = [x for x, _ in polyline(parse(charts.score_chart(points, 75, "t")), "scores")]
     assert xs[0] < xs[1]
+
+
+def date_labels(root: ET.Element) -> list[tuple[float, str]]:
+    axis = charts.TOP + charts.PLOT_HEIGHT
+    return [
+        (float(t.get("x")), t.text)
+        for t in root.iter(f"{SVG}text")
+        if float(t.get("y")) > axis + 8 and t.text != "Date observed"  # not the "0%" label
+    ]
+
+
+@pytest.mark.parametrize(
+    "days",
+    [
+        [0, 1, 2, 3, 31, 32, 33],  # bunched at both ends: the old ticks overlapped here
+        [0, 30, 31],
+        list(range(0, 365, 3)),
+        [0, 1],
+    ],
+)
+def test_date_labels_never_overlap_and_never_repeat(days):
+    points = [(datetime(2026, 1, 7, 9) + timedelta(days=d), 70.0) for d in days]
+    labels = date_labels(parse(charts.score_chart(points, 80, "t")))
+    xs = [x for x, _ in labels]
+    assert len(labels) >= 2
+    assert all(b - a >= charts.MIN_TICK_GAP for a, b in pairwise(xs)), labels
+    assert len({text for _, text in labels}) == len(labels)
+
+
+def test_text_is_readable_and_the_too_few_note_stays_off_the_data():
+    root = parse(charts.score_chart(POINTS[:3], 75, "t"))
+    sizes = {float(t.get("font-size")) for t in root.iter(f"{SVG}text")}
+    assert min(sizes) >= 12
+    (note,) = [t for t in root.iter(f"{SVG}text") if t.text == "Too few audits to judge a trend"]
+    assert float(note.get("y")) < charts.TOP  # in the legend row, above the plotting area
