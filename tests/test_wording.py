@@ -45,3 +45,10 @@ def test_the_insights_tables_name_checklists_by_title(client, login_as, make_aud
     page = text_of(client.get("/insights"))
     assert TITLE in page
     assert "counter-basics" not in page
+
+
+def test_the_roster_box_shows_its_example_on_two_lines(client, login_as):
+    login_as("admin")
+    page = client.get("/staff").get_data(as_text=True)
+    assert 'placeholder="name,team,code\nAna Lopez,Front desk,E101"' in page
+    assert "&amp;#10;" not in page
