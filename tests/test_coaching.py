@@ -76,7 +76,11 @@ def test_trainer_records_an_action_from_an_audit(client, login_as, staff, first_
     )
     assert action.follow_up_on.isoformat() == follow_up and action.closed_at is None
     listing = text_of(client.get("/coaching"))
-    assert "Ana Lopez" in listing and "Thanked the customer; Greeted with warmth" in listing and "Follow up by" in listing
+    assert (
+        "Ana Lopez" in listing
+        and "Thanked the customer; Greeted with warmth" in listing
+        and "Follow up by" in listing
+    )
 
 
 def test_missed_items_are_offered_ticked(app, first_audit):
@@ -196,3 +200,27 @@ def test_an_audit_of_someone_else_cannot_be_the_source(
     other_audit = make_audit(staff=make_staff("Ben Carter"))
     login_as("trainer")
     assert client.get(f"/staff/{staff.id}/coaching/new?audit={other_audit.id}").status_code == 404
+
+
+def test_an_audits_page_offers_trainers_a_coaching_action_with_its_missed_items(
+    client, login_as, make_audit
+):
+    audit = make_audit(answers={**GOOD_ANSWERS, "thanked": "no"})
+    login_as("trainer")
+    page = client.get(f"/audits/{audit.id}").get_data(as_text=True)
+    link = f"/staff/{audit.staff_member_id}/coaching/new?audit={audit.id}"
+    assert f'href="{link}">Record a coaching action</a>' in page
+    form = client.get(link)
+    assert form.status_code == 200
+    assert "thanked" in ticked(form)  # the missed items come ticked
+
+
+@pytest.mark.parametrize("role", ["supervisor", "admin", "staff"])
+def test_other_roles_are_not_offered_a_coaching_action(
+    client, login_as, make_audit, make_staff, role
+):
+    own = make_staff("Oscar Own")
+    audit = make_audit(staff=own)
+    login_as(role, **({"staff": own} if role == "staff" else {}))
+    page = client.get(f"/audits/{audit.id}").get_data(as_text=True)
+    assert "Record a coaching action" not in page
