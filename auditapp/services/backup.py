@@ -29,13 +29,18 @@ def backup(url: str, target: Path) -> int:
     """Copy the database to `target` while the app may be running; returns its audit count.
 
     Written beside the target and renamed when complete, so a failed backup never leaves a
-    half file where an older good one was.
+    half file where an older good one was. The file is the owner's alone (0600), as the
+    database is: it holds the password hashes.
     """
     audits = _audit_count()
     if not target.parent.is_dir():
         raise BackupError(f"cannot write {target}: the folder {target.parent} does not exist")
     partial = target.with_name(target.name + ".partial")
     try:
+        # Made here with 0600 before SQLite or pg_dump opens it: both keep an existing
+        # file's permissions, and would create a new one readable by everyone.
+        partial.unlink(missing_ok=True)
+        os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         if _is_sqlite(url):
             _sqlite_backup(_sqlite_path(url), partial)
         else:
