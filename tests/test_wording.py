@@ -52,3 +52,14 @@ def test_the_roster_box_shows_its_example_on_two_lines(client, login_as):
     page = client.get("/staff").get_data(as_text=True)
     assert 'placeholder="name,team,code\nAna Lopez,Front desk,E101"' in page
     assert "&amp;#10;" not in page
+
+
+def test_the_score_card_counts_na_and_not_asked_in_the_rows_own_words(
+    client, login_as, make_audit
+):
+    login_as("trainer")
+    answers = {"greeted": "yes", "warmth": "na", "thanked": "yes", "argued": "no"}
+    audit = make_audit(answers=answers, channel="phone")  # "smiled" is asked in person only
+    page = text_of(client.get(f"/audits/{audit.id}"))
+    assert "Answered 3 scored, 1 N/A, 1 not asked on this channel" in page
+    assert "Not asked on this channel" in page  # the row, in the same words
