@@ -88,7 +88,7 @@ def test_admin_adds_a_user_who_can_then_log_in(page: Page, other_page: Page):
     page.goto("/users")
     page.get_by_label("Name").fill("Nina Newcomer")
     page.get_by_label("Email").fill("nina@example.com")
-    page.get_by_label("Role").select_option(label="Trainer")
+    page.get_by_label("Role", exact=True).select_option(label="Trainer")
     page.get_by_label("Password").fill("a long new password")
     page.get_by_role("button", name="Add user").click()
     expect(page.get_by_role("status").first).to_contain_text("Added Nina Newcomer")
