@@ -17,12 +17,25 @@ class ServerError(Exception):
     """The server cannot be started as asked; the message says why."""
 
 
-def run(app: Any, *, host: str, port: int, threads: int, workers: int = 1, name: str) -> None:
-    """Serve `app` on host:port until stopped (SIGTERM or Ctrl+C)."""
+def run(
+    app: Any,
+    *,
+    host: str,
+    port: int,
+    threads: int,
+    workers: int = 1,
+    name: str,
+    proxies: int = 0,
+) -> None:
+    """Serve `app` on host:port until stopped (SIGTERM or Ctrl+C).
+
+    `proxies` is the app's PROXY_FIX: how many reverse proxies in front set
+    X-Forwarded-For/-Proto, which the app's ProxyFix reads (auditapp/security.py).
+    """
     if workers == 1:
         import waitress
 
-        waitress.serve(app, host=host, port=port, threads=threads, ident=name)
+        waitress.serve(app, **waitress_settings(host, port, threads, name, proxies))
         return
     try:
         from gunicorn.app.base import BaseApplication
@@ -43,6 +56,23 @@ def run(app: Any, *, host: str, port: int, threads: int, workers: int = 1, name:
     Arbiter().run()
 
 
+def waitress_settings(host: str, port: int, threads: int, name: str, proxies: int = 0) -> dict:
+    """waitress's settings for one process of `threads` threads.
+
+    One layer reads the forwarded headers under either server: the app's ProxyFix, which
+    trusts exactly `proxies` hops. waitress drops X-Forwarded-* before the app sees them
+    unless told not to (and its own trusted_proxy would read them a second time), so it
+    passes them on, untouched, when a proxy is configured, and drops them otherwise.
+    """
+    return {
+        "host": host,
+        "port": port,
+        "threads": threads,
+        "ident": name,
+        "clear_untrusted_proxy_headers": not proxies,
+    }
+
+
 def gunicorn_settings(host: str, port: int, threads: int, workers: int, name: str) -> dict:
     """gunicorn's settings for `workers` processes of `threads` threads each."""
     address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
@@ -53,8 +83,9 @@ def gunicorn_settings(host: str, port: int, threads: int, workers: int, name: st
         "threads": threads,
         "proc_name": name,
         "preload_app": True,
-        # Which proxies to believe is AUDITAPP_PROXY_FIX's decision alone, as under waitress:
-        # gunicorn would otherwise take X-Forwarded-Proto from any local process.
+        # Which proxies to believe is AUDITAPP_PROXY_FIX's decision alone (the app's
+        # ProxyFix), as under waitress: gunicorn would otherwise take X-Forwarded-Proto from
+        # any local process. gunicorn passes X-Forwarded-For/-Proto on to the app as sent.
         "secure_scheme_headers": {},
         "forwarded_allow_ips": "",
         # gunicorn's control socket sits in the home folder: two servers would share it.

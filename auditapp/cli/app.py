@@ -84,9 +84,23 @@ def serve(host: str, port: int, threads: int, workers: int) -> None:
         freeze_startup_objects()
         processes = f", {workers} processes" if workers > 1 else ""
         click.echo(f"auditapp is running at http://{host}:{port}{processes}  (Ctrl+C stops it)")
+        proxies = app.config["PROXY_FIX"]
+        if proxies:
+            click.echo(
+                f"Behind {proxies} proxy hop(s) (AUDITAPP_PROXY_FIX): the client's address and "
+                "HTTPS are taken from X-Forwarded-For and X-Forwarded-Proto"
+            )
         sys.stdout.flush()
         try:
-            server.run(app, host=host, port=port, threads=threads, workers=workers, name="auditapp")
+            server.run(
+                app,
+                host=host,
+                port=port,
+                threads=threads,
+                workers=workers,
+                name="auditapp",
+                proxies=proxies,
+            )
         except server.ServerError as exc:
             raise click.ClickException(str(exc)) from None
 
