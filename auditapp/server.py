@@ -9,12 +9,40 @@ so that bench/load.py compares the two apps under the same server.
 
 from __future__ import annotations
 
+import errno
+import socket
 import sys
 from typing import Any
 
 
 class ServerError(Exception):
     """The server cannot be started as asked; the message says why."""
+
+
+def check_can_listen(host: str, port: int) -> None:
+    """ServerError saying why host:port cannot be listened on (taken, not allowed, no such
+    address), before anything says the app is running. Both servers would otherwise fail
+    later with a traceback (waitress) or a retry loop (gunicorn)."""
+    try:
+        socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise ServerError(f"cannot listen on {host!r}: no such address ({exc.strerror})") from None
+    try:
+        with socket.create_server((host, port)):
+            pass
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise ServerError(
+                f"port {port} on {host} is already in use (another auditapp, or another "
+                f"program, is listening there): stop it, or choose another port with "
+                f"--port, for example `auditapp serve --port {port + 1 if port < 65535 else 8000}`"
+            ) from None
+        if exc.errno == errno.EACCES:
+            raise ServerError(
+                f"not allowed to listen on port {port}: ports below 1024 need special "
+                "rights; choose another with --port, for example --port 8000"
+            ) from None
+        raise ServerError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
 
 
 def run(

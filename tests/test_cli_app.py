@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import socket
 import statistics
 import sys
 from collections.abc import Iterator
@@ -750,3 +751,18 @@ def test_staff_import_missing_file(cli, ready, tmp_path):
     result = cli("staff", "import", str(missing))
     fails_clearly(result, f"{missing}: cannot read it")
     assert "No such file or directory" in result.stderr
+
+
+def test_serve_on_a_port_already_in_use_says_so_and_how_to_choose_another(cli, ready, no_server):
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        result = cli("serve", "--port", str(port))
+    fails_clearly(result, f"port {port} on 127.0.0.1 is already in use")
+    assert "--port" in result.output
+    assert "running at" not in result.output
+    assert no_server == []
+
+
+def test_serve_on_an_address_that_does_not_exist_says_so(cli, ready, no_server):
+    fails_clearly(cli("serve", "--host", "no-such-host.invalid"), "no such address")
+    assert no_server == []

@@ -58,7 +58,13 @@ def init() -> None:
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--port",
+    default=5000,
+    show_default=True,
+    type=click.IntRange(1, 65535),
+    help="Port to listen on (choose another if it is taken).",
+)
 @click.option(
     "--threads", default=8, show_default=True, type=click.IntRange(1, 64), help="Per process."
 )
@@ -78,6 +84,10 @@ def serve(host: str, port: int, threads: int, workers: int) -> None:
     with app_context() as app:
         if workers > 1:
             check_shared_limits(app, workers)
+        try:
+            server.check_can_listen(host, port)
+        except server.ServerError as exc:
+            raise click.ClickException(str(exc)) from None
         # No connection may cross the fork into the workers: each opens its own.
         db.session.remove()
         db.engine.dispose()
