@@ -190,11 +190,72 @@ def test_resolution_rate_by_score_band(make_audit, sup):
     ):
         make_audit(supervisor=sup, answers=answers, outcome=outcome, observed_at=RECENT)
     make_audit(supervisor=sup, observed_at=RECENT)  # no outcome recorded: left out
-    bands = {b.band: b for b in ii.interactions(ins.InsightFilters()).bands}
-    assert (bands["80% and over"].n, bands["80% and over"].resolved) == (3, 2)
-    assert (bands["under 60%"].n, bands["under 60%"].resolved) == (3, 1)
-    assert bands["60–80%"].n == 0 and bands["60–80%"].rate is None
-    assert bands["80% and over"].rate == pytest.approx(200 / 3)
+    [table] = ii.interactions(ins.InsightFilters()).bands
+    assert (table.checklist_id, table.title) == ("counter-basics", "Counter basics")
+    # The checklist's own bands, highest first, each shown even when empty.
+    assert [b.band for b in table.bands] == ["Excellent", "Meets the standard", "Needs coaching"]
+    bands = {b.band: b for b in table.bands}
+    assert (bands["Excellent"].n, bands["Excellent"].resolved) == (3, 2)  # 100 %
+    assert (bands["Needs coaching"].n, bands["Needs coaching"].resolved) == (3, 1)  # 38 %
+    assert bands["Meets the standard"].n == 0 and bands["Meets the standard"].rate is None
+    assert bands["Excellent"].rate == pytest.approx(200 / 3)
+
+
+def test_each_checklist_is_banded_by_its_own_bands(
+    client, login_as, checklists_dir, make_audit, make_staff, sup
+):
+    """83.3 % is "Meets the standard" on counter-basics (bands at 90 and 75) and "Good" on a
+    checklist whose bands start at 80 and 0; a label only an older version had comes last."""
+    from auditapp.services import audits as audit_service
+    from auditapp.services.checklists import available
+
+    basics = checklists_dir / "counter-basics.yaml"
+    till = basics.read_text().replace("id: counter-basics", "id: till-basics")
+    till = till.replace("title: Counter basics", "title: Till basics")
+    start = till.index("bands:")
+    till = (
+        till[:start]
+        + "bands:\n  - {min: 80, label: Good}\n  - {min: 0, label: Poor}\n"
+        + till[till.index("scales:") :]
+    )
+    (checklists_dir / "till-basics.yaml").write_text(till)
+    make_audit(supervisor=sup, answers=NOT_THANKED, outcome="resolved", observed_at=RECENT)
+    make_audit(supervisor=sup, answers=POOR, outcome="escalated", observed_at=RECENT)
+    audit_service.start(
+        supervisor=sup,
+        staff=make_staff("Tia"),
+        checklist=available()["till-basics"],
+        token="till-1",
+        interaction=audit_service.Interaction(
+            channel="in_person", observed_at=RECENT, outcome="resolved"
+        ),
+        entry=audit_service.Answers.clean(dict(NOT_THANKED), {}),
+        submit=True,
+    )
+    # A newer counter-basics renames its lowest band; the older audit keeps the old label.
+    basics.write_text(
+        basics.read_text()
+        .replace("version: 2", "version: 3")
+        .replace("label: Needs coaching", "label: Coaching first")
+    )
+    make_audit(supervisor=sup, answers=ALL_MET, outcome="resolved", observed_at=RECENT)
+    tables = {t.checklist_id: t for t in ii.interactions(ins.InsightFilters()).bands}
+    assert [(t.title, [(b.band, b.n, b.resolved) for b in t.bands]) for t in tables.values()] == [
+        (
+            "Counter basics",
+            [
+                ("Excellent", 1, 1),
+                ("Meets the standard", 1, 1),
+                ("Coaching first", 0, 0),
+                ("Needs coaching", 1, 0),
+            ],
+        ),
+        ("Till basics", [("Good", 1, 1), ("Poor", 0, 0)]),
+    ]
+    login_as("trainer")
+    page = text_of(client.get("/insights"))
+    assert "Counter basics Excellent n=1 1 100.0%" in page
+    assert "Till basics Good n=1 1 100.0%" in page
 
 
 @pytest.mark.parametrize(

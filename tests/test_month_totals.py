@@ -1,9 +1,11 @@
 """The month totals behind the insight pages: any period read from them (whole months plus
 or minus a few days of rows) must give exactly what the audit rows themselves give, through
-submits, amendments, concurrent submits, a rebuild and the migration that fills them."""
+every service that writes an audit, concurrent submits, a rebuild and the migration that
+fills them."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -11,17 +13,17 @@ from decimal import Decimal
 import pytest
 from conftest import in_threads
 from flask_migrate import downgrade, upgrade
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from auditapp.extensions import db
-from auditapp.models import Audit, StaffMember, User
+from auditapp.models import Audit, ItemDayTotal, ItemMonthTotal, StaffMember, User
 from auditapp.services import audits as audit_service
 from auditapp.services import insights as ins
 from auditapp.services import insights_interactions as ii
 from auditapp.services import insights_quality as iq
-from auditapp.services import month_totals, periods, progress, rollups
+from auditapp.services import month_totals, periods, progress, responses, rollups
 from auditapp.services.checklists import available
 
 ALL_MET = {"greeted": "yes", "warmth": "5", "smiled": "often", "thanked": "yes", "argued": "no"}
@@ -209,6 +211,202 @@ def snapshot() -> dict[str, list[tuple]]:
     return out
 
 
+def every_total() -> dict[str, list[tuple]]:
+    """The month totals and the item totals by day and month, as plain rows."""
+    out = snapshot()
+    for table in (ItemDayTotal, ItemMonthTotal):
+        columns = [c for c in table.__table__.columns]
+        out[table.__tablename__] = rounded(db.session.execute(select(*columns)).all())
+    return out
+
+
+def assert_totals_equal_the_rows() -> None:
+    """Every total as the writes left it equals the same total rebuilt from the rows."""
+    db.session.expire_all()
+    kept = every_total()
+    rollups.rebuild_all(db.session)
+    rebuilt = every_total()
+    db.session.rollback()  # the kept totals stay as the services wrote them
+    assert kept == rebuilt
+
+
+# -- Every service that writes an audit keeps every total equal to the rows. ---------------
+
+
+def _submit(supervisor, staff, **interaction):
+    values = {"channel": "in_person", "observed_at": datetime(2026, 9, 15, 11, 0)}
+    values.update(interaction)
+    return audit_service.start(
+        supervisor=supervisor,
+        staff=staff,
+        checklist=available()["counter-basics"],
+        token=f"path-{uuid.uuid4().hex}",
+        interaction=audit_service.Interaction(**values),
+        entry=audit_service.Answers.clean(dict(ALL_MET), {}),
+        submit=True,
+    )[0]
+
+
+def _amend(audit, supervisor, answers=ALL_MET, **interaction):
+    return audit_service.amend(
+        audit,
+        user=supervisor,
+        interaction=replace(audit_service.Interaction.of(audit), **interaction),
+        entry=audit_service.Answers.clean(dict(answers), {}),
+        reason="Corrected",
+    )
+
+
+def submit_at_once(spread, make_user):
+    _submit(spread["supervisors"][0], spread["staff"][1], outcome="resolved")
+
+
+def draft_then_submit(spread, make_user):
+    supervisor, staff = spread["supervisors"][0], spread["staff"][1]
+    interaction = audit_service.Interaction(
+        channel="in_person", observed_at=datetime(2026, 10, 1, 9, 0)
+    )
+    draft, _ = audit_service.start(
+        supervisor=supervisor,
+        staff=staff,
+        checklist=available()["counter-basics"],
+        token="draft-then-submit",
+        interaction=interaction,
+        entry=audit_service.Answers.clean({"greeted": "yes"}, {}),
+        submit=False,
+    )
+    audit_service.update_draft(
+        draft,
+        user=supervisor,
+        interaction=interaction,
+        entry=audit_service.Answers.clean(dict(NOT_THANKED), {}),
+        submit=True,
+    )
+
+
+def draft_posted_again_as_submitted(spread, make_user):
+    # The supervisor saves a draft, goes Back and submits the same form (the same token).
+    for submit, channel, answers in (
+        (False, "in_person", {"greeted": "yes"}),
+        (True, "phone", PHONE),
+    ):
+        audit_service.start(
+            supervisor=spread["supervisors"][1],
+            staff=spread["staff"][2],
+            checklist=available()["counter-basics"],
+            token="posted-twice",
+            interaction=audit_service.Interaction(
+                channel=channel, observed_at=datetime(2026, 9, 30, 23, 30)
+            ),
+            entry=audit_service.Answers.clean(dict(answers), {}),
+            submit=submit,
+        )
+
+
+def amend_to_another_month_and_channel(spread, make_user):
+    audit = spread["audits"][1]  # 1 September, in person
+    _amend(
+        audit,
+        spread["supervisors"][1],
+        PHONE,
+        channel="phone",
+        observed_at=datetime(2026, 10, 15, 9, 0),
+        outcome="sale",
+    )
+
+
+def amend_to_the_day_before(spread, make_user):
+    audit = spread["audits"][5]  # 1 October: amended to 30 September, a month earlier
+    _amend(audit, spread["supervisors"][1], NOT_THANKED, observed_at=datetime(2026, 9, 30, 8))
+
+
+def amend_the_answers_only(spread, make_user):
+    audit = spread["audits"][2]
+    _amend(audit, spread["supervisors"][0], NOT_THANKED)
+
+
+def dispute_resolved_by_an_amendment(spread, make_user):
+    audit = spread["audits"][4]  # Ben's; he disputes it and a supervisor amends it
+    ben = make_user("staff", staff=spread["staff"][1])
+    responses.dispute(audit, ben, "I thanked the customer, and it was on the phone.")
+    _amend(audit, spread["supervisors"][0], PHONE, channel="phone")
+    assert audit.dispute_status == "amended"
+
+
+WRITES = [
+    submit_at_once,
+    draft_then_submit,
+    draft_posted_again_as_submitted,
+    amend_to_another_month_and_channel,
+    amend_to_the_day_before,
+    amend_the_answers_only,
+    dispute_resolved_by_an_amendment,
+]
+
+
+@pytest.mark.parametrize("write", WRITES, ids=[w.__name__ for w in WRITES])
+def test_every_writing_service_keeps_the_totals_equal_to_the_rows(spread, make_user, write):
+    """A service that forgot rollups.record_changes leaves a total that the rows rebuild
+    differently; no hook would catch it for the service."""
+    assert_totals_equal_the_rows()
+    before = every_total()
+    write(spread, make_user)
+    assert every_total() != before, "the write should change some total"
+    assert_totals_equal_the_rows()
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    steps=st.lists(
+        st.tuples(
+            st.sampled_from(["submit", "draft", "submit a draft", "amend"]),
+            st.integers(0, 40),  # days after 20 September: across a month's edge
+            st.sampled_from(["in_person", "phone"]),
+            st.sampled_from([ALL_MET, NOT_THANKED, ALL_NA]),
+            st.integers(0, 2),  # whose audit
+        ),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_any_sequence_of_writes_leaves_the_totals_equal_to_the_rows(make_user, make_staff, steps):
+    supervisor = make_user("supervisor")
+    staff = [make_staff(f"Writer {n}") for n in range(3)]
+    drafts, submitted = [], []
+    for what, days, channel, answers, who in steps:
+        when = datetime(2026, 9, 20, 12, 0) + timedelta(days=days)
+        entry = audit_service.Answers.clean(dict(PHONE if channel == "phone" else answers), {})
+        interaction = audit_service.Interaction(channel=channel, observed_at=when)
+        if what == "amend" and submitted:
+            audit = submitted[who % len(submitted)]
+            if audit_service._changes(audit, interaction, entry):
+                audit_service.amend(
+                    audit, user=supervisor, interaction=interaction, entry=entry, reason="x"
+                )
+        elif what == "submit a draft" and drafts:
+            audit = drafts.pop()
+            audit_service.update_draft(
+                audit, user=supervisor, interaction=interaction, entry=entry, submit=True
+            )
+            submitted.append(audit)
+        else:
+            audit, _ = audit_service.start(
+                supervisor=supervisor,
+                staff=staff[who],
+                checklist=available()["counter-basics"],
+                token=f"sequence-{uuid.uuid4().hex}",
+                interaction=interaction,
+                entry=entry,
+                submit=what != "draft",
+            )
+            (drafts if what == "draft" else submitted).append(audit)
+    assert_totals_equal_the_rows()
+
+
 def test_rebuild_gives_the_totals_kept_along_the_way(spread):
     kept = snapshot()
     assert all(kept.values())
@@ -221,6 +419,28 @@ def test_the_migration_fills_the_totals_from_existing_audits(app, spread):
     kept = snapshot()
     db.session.remove()
     downgrade(revision="0005")
+    upgrade()
+    assert snapshot() == kept
+
+
+def test_the_band_migration_regroups_the_totals_by_each_checklists_bands(app, spread):
+    kept = snapshot()
+    labels = {r[5] for r in kept["interaction_month_totals"]}  # counter-basics' own bands
+    assert (
+        {"Excellent", "Needs coaching"}
+        <= labels
+        <= {
+            "Excellent",
+            "Meets the standard",
+            "Needs coaching",
+            None,
+        }
+    )
+    db.session.remove()
+    downgrade(revision="0007")
+    before = db.session.execute(text("SELECT DISTINCT band FROM interaction_month_totals"))
+    assert set(before.scalars()) <= {0, 1, 2, None}  # 0007's fixed cut-offs
+    db.session.remove()
     upgrade()
     assert snapshot() == kept
 

@@ -1,6 +1,7 @@
 """The per-day item totals behind the all-teams insight page: they must always equal what
-the item rows themselves say, through submits, drafts, amendments, concurrent submits, a
-full rebuild and the migration that first fills them."""
+the item rows themselves say, through submits, drafts, amendments, concurrent submits and
+amendments, a full rebuild and the migration that first fills them. The services keep
+them by calling rollups.record_changes; no session or mapper hook does it for them."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ import pytest
 from conftest import in_threads
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import select
+from sqlalchemy.orm import MapperEvents, SessionEvents
 
 from auditapp.extensions import db
-from auditapp.models import ItemDayTotal, ItemMonthTotal, StaffMember, User
+from auditapp.models import Audit, ItemDayTotal, ItemMonthTotal, StaffMember, User
 from auditapp.services import audits as audit_service
 from auditapp.services import insights as ins
 from auditapp.services import insights_quality as iq
@@ -87,6 +89,26 @@ def test_an_amendment_moves_the_audit_between_days_and_channels(make_audit, make
     assert_totals_match_item_rows()
 
 
+def _listeners(dispatch, events) -> list[tuple[str, str]]:
+    found = []
+    for name in events:
+        for fn in getattr(dispatch, name, ()):
+            found.append((name, f"{getattr(fn, '__module__', '?')}.{fn.__name__}"))
+    return found
+
+
+def test_no_session_or_mapper_hook_keeps_the_totals(app):
+    """The totals are the writing services' job, in their own transaction: a hook that
+    fired on every flush or commit would make its registration order matter again."""
+    session_events = [n for n in dir(SessionEvents) if not n.startswith("_")]
+    mapper_events = [n for n in dir(MapperEvents) if not n.startswith("_")]
+    found = _listeners(db.session().dispatch, session_events)
+    for mapper in db.Model.registry.mappers:
+        found += _listeners(mapper.dispatch, mapper_events)
+    totals = (rollups.__name__, "auditapp.services.month_totals")
+    assert [f for f in found if f[1].startswith(totals)] == []
+
+
 def test_a_failed_transaction_leaves_the_totals_alone(make_audit):
     make_audit(answers=ALL_MET, observed_at=DAY)
     before = totals()
@@ -141,6 +163,49 @@ def test_concurrent_submits_on_the_same_day_are_all_counted(
     db.session.expire_all()
     assert totals()[(DAY.date(), "counter-basics", "in_person", "thanked")] == (6, 6, 0, 0)
     assert_totals_match_item_rows()
+
+
+def test_concurrent_amendments_moving_audits_both_ways_all_commit(
+    database_url, checklists_dir, make_audit, make_user
+):
+    """Six amendments at once, half moving an audit from (September, in person) to
+    (October, phone) and half the other way: each locks both groups, in one order, so none
+    waits for another that waits for it (PostgreSQL would end one with a deadlock error)."""
+    supervisor = make_user("supervisor")
+    september, october = datetime(2026, 9, 20, 10, 0), datetime(2026, 10, 5, 10, 0)
+    ids = [
+        make_audit(supervisor=supervisor, answers=ALL_MET, observed_at=september).id
+        if n % 2
+        else make_audit(
+            supervisor=supervisor, answers=PHONE, channel="phone", observed_at=october
+        ).id
+        for n in range(6)
+    ]
+    supervisor_id = supervisor.id
+    db.session.commit()
+
+    def amend(n: int) -> None:
+        audit = db.session.get(Audit, ids[n])
+        moved = (october, "phone", PHONE) if n % 2 else (september, "in_person", NOT_THANKED)
+        audit_service.amend(
+            audit,
+            user=db.session.get(User, supervisor_id),
+            interaction=replace(
+                audit_service.Interaction.of(audit), observed_at=moved[0], channel=moved[1]
+            ),
+            entry=audit_service.Answers.clean(dict(moved[2]), {}),
+            reason="Moved",
+        )
+
+    errors = in_threads(database_url, checklists_dir, amend, 6)
+    assert not errors, errors
+    db.session.expire_all()
+    assert totals()[(september.date(), "counter-basics", "in_person", "thanked")] == (3, 3, 0, 0)
+    assert totals()[(october.date(), "counter-basics", "phone", "thanked")] == (3, 3, 3, 0)
+    kept, kept_months = totals(), month_totals()
+    rollups.rebuild_all(db.session)
+    assert (totals(), month_totals()) == (kept, kept_months)
+    db.session.rollback()
 
 
 SPREAD = [datetime(2026, m, d, 11, 0) for m, d in ((8, 31), (9, 1), (9, 15), (9, 30), (10, 1))]

@@ -42,6 +42,7 @@ class Audit(db.Model):
             "channel",
             "customer_type",
             "outcome",
+            "band",
             "overall",
             "passed",
             "supervisor_id",

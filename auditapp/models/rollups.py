@@ -28,7 +28,7 @@ class _ItemCounts:
 class ItemDayTotal(_ItemCounts, db.Model):
     """One item's counts over the submitted audits of one day, checklist and channel.
 
-    Kept up to date on every submit and amendment (services/rollups.py), and rebuilt from
+    Kept up to date on every submit and amendment (rollups.record_changes), and rebuilt from
     the item rows, never edited by hand: a row can always be recomputed from audit_items.
     """
 
@@ -48,7 +48,7 @@ class ItemMonthTotal(_ItemCounts, db.Model):
 
 # Month totals of the audits themselves, one table per insight. Each is recomputed from the
 # audit rows for the (month, checklist, channel) or (month, checklist, staff member) groups
-# a transaction touched (services/month_totals.py). `rows` counts the rows summed, so that
+# a write touched (services/month_totals.py). `rows` counts the rows summed, so that
 # a group whose rows were all taken away by a period's edges can be told from an empty one.
 
 
@@ -66,7 +66,8 @@ class InteractionMonthTotal(db.Model):
     channel: Mapped[str] = mapped_column(String(20))
     customer_type: Mapped[str | None] = mapped_column(String(20))
     outcome: Mapped[str | None] = mapped_column(String(30))
-    band: Mapped[int | None]  # 0 under 60 %, 1 from 60 %, 2 from 80 %; None unscored
+    # The audit's band: a label of its checklist's own bands; None unscored or no bands.
+    band: Mapped[str | None] = mapped_column(String(100))
     rows: Mapped[int]
     duration_sum: Mapped[float]
     duration_n: Mapped[int]

@@ -1,4 +1,5 @@
-"""Saving audits: drafts, submission, amendment with history. Every write commits here."""
+"""Saving audits: drafts, submission, amendment with history. Every write commits here,
+with the totals it changes (rollups.record_changes) in the same transaction."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from auditapp.models._time import utcnow
 from auditapp.scoring import ScoreResult, ScoringError, normalise_answer, score
 
 from . import checklists as checklist_store
-from . import coaching, event_log
+from . import coaching, event_log, rollups
 from .responses import after_amendment
 
 CUSTOMER_TYPES = {
@@ -143,6 +144,7 @@ def start(
     if submit:
         _mark_submitted(audit, supervisor, result)
     try:
+        rollups.record_changes(audit)  # flushes: a raced token fails here or at commit
         db.session.commit()
     except IntegrityError:
         # Two posts of one form raced each other: the other one stored it.
@@ -166,6 +168,7 @@ def update_draft(
         _mark_submitted(audit, user, result)
     else:
         event_log.record("draft_saved", user, audit)
+    rollups.record_changes(audit)
     db.session.commit()
     return audit
 
@@ -183,6 +186,7 @@ def amend(
     changes = _changes(audit, interaction, entry)
     if not changes:
         raise AuditError({"": "Nothing was changed, so there is nothing to amend."})
+    counted_in = rollups.groups_of(audit)  # the day, channel and staff member it may leave
     _apply(audit, interaction, entry)
     _store_result(audit, result)
     audit.revision += 1
@@ -194,6 +198,7 @@ def amend(
         "amended", user, audit, revision=audit.revision, changed=[c["field"] for c in changes]
     )
     after_amendment(audit, user)
+    rollups.record_changes(audit, before=counted_in)
     db.session.commit()
     return audit
 

@@ -9,12 +9,11 @@ from dataclasses import dataclass, field
 from auditapp.stats import Interval, enough_to_judge, wilson
 
 from . import month_totals
+from .checklists import newest_versions
 from .insights import InsightFilters, totals_plan, totals_where
 
 LEVELS = ("first_time", "repeat", "advocate")  # Level 1, 2 and 3 of the profile
 NOT_RECORDED = "not_recorded"
-# Score bands for "are higher-scored interactions resolved more often?"
-SCORE_BANDS = ("under 60%", "60–80%", "80% and over")
 
 
 @dataclass
@@ -40,13 +39,15 @@ class Breakdown:
 
 @dataclass(frozen=True)
 class _Cell:
-    """One group of the period's audits: a channel, customer type, outcome, score band and
-    month, with the sums the tables below are made of."""
+    """One group of the period's audits: a checklist, channel, customer type, outcome, score
+    band (a label of that checklist's own bands) and month, with the sums the tables below
+    are made of."""
 
+    checklist_id: str
     channel: str | None
     customer_type: str | None
     outcome: str | None
-    band: int | None
+    band: str | None
     month: str
     n: int
     duration_sum: float
@@ -57,19 +58,19 @@ class _Cell:
 
 
 def _cube(f: InsightFilters) -> list[_Cell]:
-    """The period's audits grouped by channel, customer type, outcome, score band and month,
-    from the month totals (or, for a team, the team's rows); every interaction table is a
-    margin of it, so the audits are read once, not six times."""
+    """The period's audits grouped by checklist, channel, customer type, outcome, score band
+    and month, from the month totals (or, for a team, the team's rows); every interaction
+    table is a margin of it, so the audits are read once, not six times."""
     rows = month_totals.read(
         month_totals.INTERACTIONS,
         totals_plan(f, rows_only=bool(f.team_id)),  # the totals hold no team
         totals_where(f),
-        ["channel", "customer_type", "outcome", "band"],
+        ["checklist_id", "channel", "customer_type", "outcome", "band"],
         by_month=True,
     )
     return [
-        _Cell(ch, ct, out, None if b is None else int(b), m, n, ds, dn, vs, vn, leads)
-        for m, ch, ct, out, b, n, ds, dn, vs, vn, leads in rows
+        _Cell(cid, ch, ct, out, band, m, n, ds, dn, vs, vn, leads)
+        for m, cid, ch, ct, out, band, n, ds, dn, vs, vn, leads in rows
     ]
 
 
@@ -105,7 +106,7 @@ def _breakdown(cells: list[_Cell], key: str) -> list[Breakdown]:
 
 @dataclass(frozen=True)
 class BandResolution:
-    band: str
+    band: str  # the label, as the checklist names the band
     n: int  # audits in the band with an outcome recorded
     resolved: int
 
@@ -122,13 +123,38 @@ class BandResolution:
         return enough_to_judge(self.n)
 
 
-def _resolution_by_band(cells: list[_Cell]) -> list[BandResolution]:
-    found = [[0, 0] for _ in SCORE_BANDS]
+@dataclass(frozen=True)
+class ChecklistBands:
+    """One checklist's score bands, highest first, with the resolution rate in each.
+
+    Bands belong to a checklist (Excellent may start at 85 % in one and 95 % in another),
+    so each checklist audited in the period gets a table of its own."""
+
+    checklist_id: str
+    title: str
+    bands: list[BandResolution]
+
+
+def _resolution_by_band(cells: list[_Cell]) -> list[ChecklistBands]:
+    found: dict[str, dict[str, list[int]]] = {}
     for c in cells:
+        counts = found.setdefault(c.checklist_id, {})
         if c.band is not None and c.outcome is not None:
-            found[c.band][0] += c.n
-            found[c.band][1] += c.n if c.outcome == "resolved" else 0
-    return [BandResolution(name, n, r) for name, (n, r) in zip(SCORE_BANDS, found, strict=True)]
+            n_resolved = counts.setdefault(c.band, [0, 0])
+            n_resolved[0] += c.n
+            n_resolved[1] += c.n if c.outcome == "resolved" else 0
+    out = []
+    for checklist_id, version in sorted(newest_versions(set(found)).items()):
+        counts = found[checklist_id]
+        # The newest version's bands in its order (highest first), each shown even when
+        # empty; then any label only older versions had.
+        labels = [band["label"] for band in version.content.get("bands", ())]
+        labels += sorted(set(counts) - set(labels))
+        if labels:
+            rows = [BandResolution(label, *counts.get(label, (0, 0))) for label in labels]
+            out.append(ChecklistBands(checklist_id, version.title, rows))
+    out.sort(key=lambda t: (t.title, t.checklist_id))
+    return out
 
 
 STRONG_ADVOCATES = 25.0  # percent of customers at Level 3
@@ -188,7 +214,7 @@ def _profile(cells: list[_Cell]) -> Profile:
 class Interactions:
     by_channel: list[Breakdown]
     by_customer_type: list[Breakdown]
-    bands: list[BandResolution]
+    bands: list[ChecklistBands]
     profile: Profile
 
 

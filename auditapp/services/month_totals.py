@@ -2,15 +2,17 @@
 
 Four tables, each the GROUP BY of one insight over a month of audit rows:
 
-- interactions: by checklist, channel, customer type, outcome and score band;
+- interactions: by checklist, channel, customer type, outcome and score band (the
+  label of the checklist's own band the audit scored in);
 - raters: by checklist, channel and supervisor;
 - sections: by checklist, staff member and section (the heat map);
 - staff items: by checklist, staff member and item (a team's item analysis).
 
 The first two are recomputed per (month, checklist, channel) group, the last two per (month,
-checklist, staff member), from the audit rows themselves, by the commit hook in rollups.py;
-a group can never drift from the rows it counts. A period is read as its whole months from
-these tables plus or minus a few days of rows (periods.plan), all summed in one query.
+checklist, staff member), from the audit rows themselves, by rollups.record_changes, which
+every service that writes an audit calls before it commits; a group can never drift from
+the rows it counts. A period is read as its whole months from these tables plus or minus a
+few days of rows (periods.plan), all summed in one query.
 """
 
 from __future__ import annotations
@@ -54,16 +56,6 @@ def _count_if(condition):
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def _band():
-    # Literal SQL, not bound parameters: PostgreSQL matches GROUP BY expressions by text.
-    return case(
-        (Audit.overall.is_(None), literal_column("NULL")),
-        (Audit.overall < literal_column("60"), literal_column("0")),
-        (Audit.overall < literal_column("80"), literal_column("1")),
-        else_=literal_column("2"),
-    )
-
-
 @dataclass(frozen=True)
 class Rollup:
     """One month-total table: its key columns, what is summed (or max'ed) over the audit
@@ -87,7 +79,9 @@ INTERACTIONS = Rollup(
         ("channel", Audit.channel),
         ("customer_type", Audit.customer_type),
         ("outcome", Audit.outcome),
-        ("band", _band()),
+        # The label of the audit's own checklist band, given by scoring when it was scored:
+        # each checklist has its own bands, so no thresholds are written here.
+        ("band", Audit.band),
     ],
     lambda: [
         ("rows", func.count(Audit.id), "sum"),

@@ -4,12 +4,12 @@ The all-teams insight page would otherwise group every item row of its period: a
 280,000 rows for 90 days at 100,000 audits a year. The totals hold one row per day,
 checklist, channel and item, so the same figures come from a few thousand rows.
 
-Every transaction that touches a submitted audit recomputes the totals of the (day,
-checklist, channel) groups it touched, old and new, from the item rows themselves, just
-before it commits. Recomputing rather than adding deltas means a group can never drift
-from the rows it counts, whatever path changed the audit. The same hook keeps the month
+Every service that writes an audit calls `record_changes` last before it commits, in the
+same transaction: it recomputes the totals of the groups the audit counts in now and
+counted in before the change, from the rows themselves. Recomputing rather than adding
+deltas means a group cannot drift from the rows it counts. The same call keeps the month
 totals of month_totals.py: per (month, checklist, channel) and per (month, checklist,
-staff member) group.
+staff member) group. Bulk loads and restores call `rebuild_all` instead.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
-from itertools import chain
 
 from sqlalchemy import (
     Date,
@@ -25,10 +24,8 @@ from sqlalchemy import (
     case,
     cast,
     delete,
-    event,
     func,
     insert,
-    inspect,
     literal,
     literal_column,
     select,
@@ -43,98 +40,89 @@ from auditapp.models import Audit, AuditItem, ItemDayTotal, ItemMonthTotal
 from . import month_totals, periods
 
 Key = tuple[date, str, str]  # (day, checklist id, channel)
-Facet = tuple[date, str, str, int]  # (day, checklist id, channel, staff member id)
+Group = tuple[date, str, str, int]  # (day, checklist id, channel, staff member id)
 
-_PENDING = "auditapp.rollup_keys"
-# PostgreSQL advisory locks of these namespaces serialise recomputing one group: two
-# transactions rebuilding the same day would otherwise both insert its rows.
+# PostgreSQL advisory locks (namespace, key) that serialise recomputing one group: two
+# transactions rebuilding the same group would otherwise both insert its rows. The event
+# log takes (7302, 1) in services/event_log.py.
 _LOCK_NAMESPACE = 7301  # (month, checklist, channel)
 _STAFF_LOCK_NAMESPACE = 7303  # (month, checklist, staff member)
 
 
-def keep_totals(session_target) -> None:
-    """Recompute the touched groups in every commit of sessions made by `session_target`."""
-    # After each flush, which has given new rows their ids (a new audit's staff member id
-    # among them) and still holds what each attribute was before.
-    if not event.contains(session_target, "after_flush", _collect):
-        event.listen(session_target, "after_flush", _collect)
-        event.listen(session_target, "before_commit", _recompute_pending)
-        event.listen(session_target, "after_rollback", _forget)
+def groups_of(audit: Audit) -> frozenset[Group]:
+    """The groups of the totals that `audit` counts in as it stands: none for a draft.
+
+    A service that may move a submitted audit to another day, channel, checklist or staff
+    member takes these before changing it and hands them to `record_changes`.
+    """
+    if audit.status != "submitted":
+        return frozenset()
+    staff_id = audit.staff_member_id
+    if staff_id is None and audit.staff_member is not None:
+        staff_id = audit.staff_member.id
+    return frozenset({(audit.observed_at.date(), audit.checklist_id, audit.channel, staff_id)})
 
 
-def _collect(session: Session, _context) -> None:
-    keys = session.info.setdefault(_PENDING, set())
-    for obj in chain(session.new, session.dirty, session.deleted):
-        if isinstance(obj, Audit):
-            keys.update(_keys_of(obj))
+def record_changes(audit: Audit, before: Iterable[Group] = ()) -> None:
+    """Bring every total in step with `audit` in the current transaction: the groups it
+    counts in now and the groups it counted in `before` this transaction changed it.
+
+    Each service that writes an audit calls this last, right before its commit, so that
+    the totals commit with the audit or not at all. It does not commit.
+    """
+    db.session.flush()  # the audit's rows, and a new audit's staff member id
+    _refresh(db.session, set(before) | groups_of(audit))
 
 
-def _keys_of(audit: Audit) -> set[Facet]:
-    """The groups the audit counts in now and counted in before this transaction."""
-    state = inspect(audit)
-
-    def now_and_before(name: str) -> list:
-        history = state.attrs[name].history
-        values = [*history.added, *history.unchanged, *history.deleted]
-        return [v for v in values if v is not None] or [getattr(audit, name)]
-
-    if "submitted" not in now_and_before("status"):
-        return set()  # drafts are not counted, before or after
-    return {
-        (when.date(), checklist_id, channel, staff_id)
-        for when in now_and_before("observed_at")
-        for checklist_id in now_and_before("checklist_id")
-        for channel in now_and_before("channel")
-        for staff_id in now_and_before("staff_member_id")
-        if when is not None and checklist_id and channel and staff_id
-    }
+def _refresh(session: Session, groups: Iterable[Group]) -> None:
+    """Recompute the totals of these groups from the rows, in the session's transaction."""
+    groups = set(groups)
+    if not groups:
+        return
+    by_channel = {(day, c, channel) for day, c, channel, _ in groups}
+    by_staff = {(day.replace(day=1), c, s) for day, c, _, s in groups}
+    if session.get_bind().dialect.name == "postgresql":
+        _lock(session, by_channel, by_staff)
+    _recompute_by_channel(session, by_channel)
+    _recompute_by_staff(session, by_staff)
 
 
-def _recompute_pending(session: Session) -> None:
-    session.flush()
-    facets = session.info.pop(_PENDING, set())
-    if facets:
-        recompute(session, {(day, c, channel) for day, c, channel, _ in facets})
-        recompute_staff(session, {(day.replace(day=1), c, s) for day, c, _, s in facets})
+def _lock(session: Session, by_channel: set[Key], by_staff: set[tuple[date, str, int]]) -> None:
+    # Every lock this transaction needs, taken here, all at once, in ascending (namespace,
+    # key) order, and held to commit. Two transactions that share groups therefore take
+    # the shared locks in the same order, so neither can hold one the other waits for
+    # while waiting for one the other holds; two groups whose keys collide share one lock
+    # and stay in that order too. Taken after the service's own writes (the audit's row
+    # and unique-token locks come first) and before the event log's lock, which the log
+    # takes when the session commits, after this.
+    keys = {(_LOCK_NAMESPACE, _lock_key(d.replace(day=1), c, ch)) for d, c, ch in by_channel}
+    keys |= {(_STAFF_LOCK_NAMESPACE, _lock_key(m, c, str(s))) for m, c, s in by_staff}
+    for namespace, key in sorted(keys):
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(:namespace, :key)"),
+            {"namespace": namespace, "key": key},
+        )
 
 
-def _forget(session: Session) -> None:
-    session.info.pop(_PENDING, None)
-
-
-def recompute(session: Session, keys: Iterable[Key]) -> None:
+def _recompute_by_channel(session: Session, keys: Iterable[Key]) -> None:
     """Rebuild the totals of these (day, checklist, channel) groups from the item rows, the
-    month item totals they sum into, and the month totals by channel of those months."""
+    month item totals they sum into, and the month totals by channel of those months.
+    On PostgreSQL the caller holds the groups' locks (`_refresh`)."""
     months: dict[tuple[date, str, str], set[date]] = {}
     for day, checklist_id, channel in keys:
         months.setdefault((day.replace(day=1), checklist_id, channel), set()).add(day)
-    postgres = session.get_bind().dialect.name == "postgresql"
-    for month_key in sorted(months):  # one order, so that the locks cannot deadlock
-        month, checklist_id, channel = month_key
-        if postgres:
-            session.execute(
-                text("SELECT pg_advisory_xact_lock(:namespace, :key)"),
-                {"namespace": _LOCK_NAMESPACE, "key": _lock_key(*month_key)},
-            )
-        for day in sorted(months[month_key]):
+    for month, checklist_id, channel in sorted(months):
+        for day in sorted(months[(month, checklist_id, channel)]):
             _recompute_day(session, day, checklist_id, channel)
         _recompute_month(session, month, checklist_id, channel)
         for rollup in month_totals.BY_CHANNEL:
             month_totals.recompute(session, rollup, month, checklist_id, channel)
 
 
-def recompute_staff(session: Session, keys: Iterable[tuple[date, str, int]]) -> None:
-    """Rebuild the month totals by staff member of these (month, checklist, staff) groups."""
-    postgres = session.get_bind().dialect.name == "postgresql"
+def _recompute_by_staff(session: Session, keys: Iterable[tuple[date, str, int]]) -> None:
+    """Rebuild the month totals by staff member of these (month, checklist, staff) groups.
+    On PostgreSQL the caller holds the groups' locks (`_refresh`)."""
     for month, checklist_id, staff_id in sorted(keys):
-        if postgres:
-            session.execute(
-                text("SELECT pg_advisory_xact_lock(:namespace, :key)"),
-                {
-                    "namespace": _STAFF_LOCK_NAMESPACE,
-                    "key": _lock_key(month, checklist_id, str(staff_id)),
-                },
-            )
         for rollup in month_totals.BY_STAFF:
             month_totals.recompute(session, rollup, month, checklist_id, staff_id)
 
