@@ -39,15 +39,12 @@ class Breakdown:
 
 @dataclass(frozen=True)
 class _Cell:
-    """One group of the period's audits: a checklist, channel, customer type, outcome, score
-    band (a label of that checklist's own bands) and month, with the sums the tables below
-    are made of."""
+    """One group of the period's audits: a channel, customer type, outcome and month, with
+    the sums the tables below are made of."""
 
-    checklist_id: str
     channel: str | None
     customer_type: str | None
     outcome: str | None
-    band: str | None
     month: str
     n: int
     duration_sum: float
@@ -58,19 +55,19 @@ class _Cell:
 
 
 def _cube(f: InsightFilters) -> list[_Cell]:
-    """The period's audits grouped by checklist, channel, customer type, outcome, score band
-    and month, from the month totals (or, for a team, the team's rows); every interaction
-    table is a margin of it, so the audits are read once, not six times."""
+    """The period's audits grouped by channel, customer type, outcome and month, from the
+    month totals (or, for a team, the team's rows); the tables by channel and customer type
+    and the profile are margins of it, so the audits are read once for the three."""
     rows = month_totals.read(
         month_totals.INTERACTIONS,
         totals_plan(f, rows_only=bool(f.team_id)),  # the totals hold no team
         totals_where(f),
-        ["checklist_id", "channel", "customer_type", "outcome", "band"],
+        ["channel", "customer_type", "outcome"],
         by_month=True,
     )
     return [
-        _Cell(cid, ch, ct, out, band, m, n, ds, dn, vs, vn, leads)
-        for m, cid, ch, ct, out, band, n, ds, dn, vs, vn, leads in rows
+        _Cell(ch, ct, out, m, n, ds, dn, vs, vn, leads)
+        for m, ch, ct, out, n, ds, dn, vs, vn, leads in rows
     ]
 
 
@@ -135,16 +132,25 @@ class ChecklistBands:
     bands: list[BandResolution]
 
 
-def _resolution_by_band(cells: list[_Cell]) -> list[ChecklistBands]:
+def _resolution_by_band(f: InsightFilters) -> list[ChecklistBands]:
+    # Read apart from the cube: bands belong to checklists, and a cube by checklist and
+    # band as well has many times the rows to sum up (5,561 against 294 for the last 90
+    # days at 100,000 audits a year; 31 ms against 13 ms on SQLite, this read 10 ms).
+    rows = month_totals.read(
+        month_totals.INTERACTIONS,
+        totals_plan(f, rows_only=bool(f.team_id)),
+        totals_where(f),
+        ["checklist_id", "band", "outcome"],
+    )
     found: dict[str, dict[str, list[int]]] = {}
-    for c in cells:
-        counts = found.setdefault(c.checklist_id, {})
-        if c.band is not None and c.outcome is not None:
-            n_resolved = counts.setdefault(c.band, [0, 0])
-            n_resolved[0] += c.n
-            n_resolved[1] += c.n if c.outcome == "resolved" else 0
+    for r in rows:
+        counts = found.setdefault(r.checklist_id, {})
+        if r.band is not None and r.outcome is not None:
+            n_resolved = counts.setdefault(r.band, [0, 0])
+            n_resolved[0] += r.rows
+            n_resolved[1] += r.rows if r.outcome == "resolved" else 0
     out = []
-    for checklist_id, version in sorted(newest_versions(set(found)).items()):
+    for checklist_id, version in newest_versions(set(found)).items():
         counts = found[checklist_id]
         # The newest version's bands in its order (highest first), each shown even when
         # empty; then any label only older versions had.
@@ -219,11 +225,11 @@ class Interactions:
 
 
 def interactions(f: InsightFilters) -> Interactions:
-    """Every interaction table of the page, from one pass over the period's audits."""
+    """Every interaction table of the page, from two reads of the period's audits."""
     cells = _cube(f)
     return Interactions(
         _breakdown(cells, "channel"),
         _breakdown(cells, "customer_type"),
-        _resolution_by_band(cells),
+        _resolution_by_band(f),
         _profile(cells),
     )
