@@ -110,11 +110,16 @@ def start(
     interaction: Interaction,
     entry: Answers,
     submit: bool,
+    bulk: bool = False,
 ) -> tuple[Audit, bool]:
     """Store a new audit as a draft or submitted; returns (audit, created).
 
     The form token makes this idempotent: posting the same form twice (a double click or a
     reload) returns the audit the first post stored instead of storing a second one.
+
+    `bulk` (a loader adding thousands, such as the demo) leaves the audit in the session
+    uncommitted, with its totals not updated: the loader commits in batches and then calls
+    `rollups.rebuild_all` once, which is far cheaper than updating the totals audit by audit.
     """
     existing = find_by_token(token)
     if existing is not None:
@@ -143,6 +148,8 @@ def start(
     event_log.record("created", supervisor, audit, staff_member=staff.id, checklist=checklist.id)
     if submit:
         _mark_submitted(audit, supervisor, result)
+    if bulk:
+        return audit, True
     try:
         rollups.record_changes(audit)  # flushes: a raced token fails here or at commit
         db.session.commit()

@@ -1,5 +1,8 @@
-"""Demo data: an organisation with people, teams and six months of realistic audits.
+"""Demo data: an organisation with people, teams and a year of realistic audits.
 
+Enough audits (about 2,400, most on the three checklists a team uses most) that every
+trainer's page shows real figures out of the box: heat-map cells with colour, trends,
+strengths and weak spots (each team shares a few weak items, each person has their own).
 Seeded randomness, so every installation gets the same demo. Loading twice adds nothing.
 """
 
@@ -16,7 +19,7 @@ from auditapp.checklists import NA, Checklist
 from auditapp.extensions import db
 from auditapp.models import StaffMember, User
 
-from . import audits, checklists, people, users
+from . import audits, checklists, people, rollups, users
 
 PASSWORD = "auditapp-demo"  # demo logins only; printed by `auditapp demo`
 ADMIN = "admin@example.com"
@@ -50,8 +53,17 @@ LOGINS = (
     + [(TRAINER[0], "trainer")]
     + [(f"{n.split()[0].lower()}@example.com", "staff") for n in STAFF_LOGINS]
 )
-AUDIT_COUNT = 300
-DAYS = 182
+AUDIT_COUNT = 2400
+DAYS = 365
+BATCH = 200  # audits per commit: one commit (and fsync) each would take minutes
+# How often each checklist is used: a team scores some behaviours far more than others.
+CHECKLIST_WEIGHTS = {
+    "service-basics": 30,
+    "listening-follow-up": 20,
+    "every-transaction": 15,
+    "angry-customer": 8,
+}
+OTHER_WEIGHT = 5
 
 
 class DemoError(RuntimeError):
@@ -88,27 +100,45 @@ def load(now: datetime | None = None, count: int = AUDIT_COUNT) -> int:
         users.create_user(email, name, "staff", PASSWORD, member.id, commit=False)
     db.session.commit()
     available = list(checklists.available().values())
-    profiles = {s.id: _profile(rng, s, available) for s in staff}
+    weights = [CHECKLIST_WEIGHTS.get(c.id, OTHER_WEIGHT) for c in available]
+    team_weak = {team: _weak_items(rng, available, 3) for team in TEAMS}
+    profiles = {s.id: _profile(rng, available, team_weak[s.team.name]) for s in staff}
     for n in range(count):
         member = rng.choice(staff)
-        checklist = rng.choice(available)
+        checklist = rng.choices(available, weights)[0]
         day = now - timedelta(days=DAYS * (1 - n / count))
         when = day.replace(hour=rng.randint(8, 17), minute=rng.randint(0, 59))
-        progress = n / count  # 0 six months ago, 1 today: some people improve over it
+        progress = n / count  # 0 a year ago, 1 today: some people improve over it
         _add_audit(
             rng, rng.choice(supervisors), member, checklist, when, profiles[member.id], progress
         )
+        if (n + 1) % BATCH == 0:
+            db.session.commit()
+    # The totals once for the whole load, in the transaction of its last audits.
+    rollups.rebuild_all(db.session)
+    db.session.commit()
     _add_drafts(rng, supervisors[0], staff, available, now)
     return count
 
 
-def _profile(rng: random.Random, staff: StaffMember, available: list[Checklist]) -> dict:
-    """How good a person is: a base level, a trend over the months, and weak items."""
-    items = [item.id for c in available for _, item in c.iter_items()]
+def _weak_items(rng: random.Random, available: list[Checklist], count: int) -> set[str]:
+    """A few items of each checklist that someone tends to miss."""
     return {
-        "base": rng.uniform(0.55, 0.92),
-        "trend": rng.choice([0.0, 0.0, 0.2, 0.3, -0.1]),  # some improve, one or two slip
-        "weak": set(rng.sample(items, 4)),
+        item.id
+        for c in available
+        for item in rng.sample([i for _, i in c.iter_items()], min(count, c.item_count))
+        if item.kind == "do"
+    }
+
+
+def _profile(rng: random.Random, available: list[Checklist], team_weak: set[str]) -> dict:
+    """How good a person is: a base level, a trend over the year, and weak items (some the
+    whole team shares, which is what the heat map and item tables bring out)."""
+    return {
+        "base": rng.uniform(0.6, 0.93),
+        "trend": rng.choice([0.0, 0.0, 0.15, 0.25, -0.1]),  # some improve, one or two slip
+        "weak": set(rng.sample(sorted(team_weak), min(4, len(team_weak))))
+        | _weak_items(rng, available, 1),
     }
 
 
@@ -184,13 +214,13 @@ def _add_audit(rng, supervisor: User, staff, checklist: Checklist, when, profile
         interaction=interaction,
         entry=audits.Answers.clean(answers, comments),
         submit=True,
+        bulk=True,
     )
     # Entered shortly after the observation, as a supervisor would, not all today.
     entered = min(when + timedelta(minutes=rng.randint(5, 90)), datetime.now())
     audit.created_at = audit.updated_at = audit.submitted_at = entered
     for event in audit.events:
         event.created_at = entered
-    db.session.commit()
 
 
 def _add_drafts(rng, supervisor: User, staff: list[StaffMember], available, now: datetime) -> None:
