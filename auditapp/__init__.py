@@ -57,6 +57,9 @@ def register_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": timeout}})
     else:
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    from auditapp.clock import ZONE_INFO, resolve_zone
+
+    app.config[ZONE_INFO] = resolve_zone(app.config["TIME_ZONE"])  # a bad name stops start-up
     from auditapp.pdf import page_size
 
     page_size(app.config["PAPER_SIZE"])  # refuse a bad setting at start-up, not mid-download

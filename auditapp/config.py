@@ -12,6 +12,9 @@ CHECKLISTS_DIR: str | None = None
 CHECKLISTS_RECHECK_SECONDS = 1.0
 
 ORGANISATION_NAME = "Our service team"
+# The organisation's time zone (an IANA name such as "Europe/London"): times are shown in it,
+# and "today" and "in the future" are its. None: the server's own zone.
+TIME_ZONE: str | None = None
 AUDITS_PER_PAGE = 25
 SQLITE_BUSY_TIMEOUT_MS = 15000
 # A login lasts this long after the last request (the session is permanent, so the cookie

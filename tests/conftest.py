@@ -266,3 +266,30 @@ def redis_prefix():
     if keys:
         server.delete(*keys)
     server.close()
+
+
+class StoppedClock:
+    """The app's clock (auditapp/clock.py) stopped at `moment` (aware) until set again."""
+
+    def __init__(self, moment: datetime) -> None:
+        self.moment = moment
+
+    def set(self, moment: datetime) -> None:
+        self.moment = moment
+
+    def advance(self, **delta) -> None:
+        self.moment += timedelta(**delta)
+
+
+@pytest.fixture
+def clock():
+    """Stop the app's clock at 2 Nov 2026 12:00 UTC (or `clock.set(...)`): tests that
+    depend on "now" or "today" then mean the same whatever day they run."""
+    from datetime import UTC
+
+    from auditapp import clock as app_clock
+
+    stopped = StoppedClock(datetime(2026, 11, 2, 12, 0, tzinfo=UTC))
+    old = app_clock.set_source(lambda: stopped.moment)
+    yield stopped
+    app_clock.set_source(old)

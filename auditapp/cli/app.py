@@ -137,7 +137,7 @@ def check_shared_limits(app: Flask, workers: int) -> None:
 
 @click.command()
 def demo() -> None:
-    """Load demo data: users, teams, staff members and a year of about 2,400 audits (run it once or twice)."""
+    """Load demo data: users, teams, staff members and a year of about 2,400 audits."""
     from auditapp.services import demo as demo_data
     from auditapp.services.setup import upgrade_schema
 

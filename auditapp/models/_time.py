@@ -1,7 +1,6 @@
-"""Timestamps: naive UTC everywhere in the database, made by a callable at insert time."""
+"""Timestamps: naive UTC everywhere in the database, made by a callable at insert time
+(from the one clock, auditapp/clock.py, which tests can stop)."""
 
-from datetime import UTC, datetime
+from auditapp.clock import utcnow
 
-
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
+__all__ = ["utcnow"]

@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from auditapp import clock
 from auditapp.checklists import Checklist
 from auditapp.extensions import db
 from auditapp.models import Audit, AuditItem, CoachingAction, StaffMember, UserLike
@@ -52,7 +53,7 @@ def record(
         raise CoachingError(f"Not items of this checklist: {', '.join(unknown)}.", "item_ids")
     if target.section_id and target.section_id not in known_sections:
         raise CoachingError("Not a section of this checklist.", "section_id")
-    if follow_up_on < (today or date.today()):
+    if follow_up_on < (today or clock.today()):
         raise CoachingError("The follow-up date is in the past.", "follow_up_on")
     if audit is not None and (
         audit.staff_member_id != staff.id or audit.checklist_id != target.checklist.id
@@ -133,7 +134,7 @@ def actions(
 
 
 def is_overdue(action: CoachingAction, today: date | None = None) -> bool:
-    return action.closed_at is None and action.follow_up_on < (today or date.today())
+    return action.closed_at is None and action.follow_up_on < (today or clock.today())
 
 
 def missed_in(audit: Audit) -> list[str]:

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from auditapp import clock
 from auditapp.checklists import NA, Checklist
 from auditapp.extensions import db
 from auditapp.models import StaffMember, User
@@ -82,7 +83,7 @@ def load(now: datetime | None = None, count: int = AUDIT_COUNT) -> int:
             "into an empty database (set AUDITAPP_DATABASE_URL to a new one)"
         )
     rng = random.Random(20261123)
-    now = (now or datetime.now()).replace(second=0, microsecond=0)
+    now = (now or clock.local_now()).replace(second=0, microsecond=0)
     users.create_user(ADMIN, "Alex Admin", "admin", PASSWORD, commit=False)
     supervisors = [
         users.create_user(email, name, "supervisor", PASSWORD, commit=False)
@@ -217,7 +218,9 @@ def _add_audit(rng, supervisor: User, staff, checklist: Checklist, when, profile
         bulk=True,
     )
     # Entered shortly after the observation, as a supervisor would, not all today.
-    entered = min(when + timedelta(minutes=rng.randint(5, 90)), datetime.now())
+    # `when` is wall time, as a supervisor types it; the recorded moments are UTC.
+    entered = clock.to_utc(when + timedelta(minutes=rng.randint(5, 90)))
+    entered = min(entered, clock.utcnow())
     audit.created_at = audit.updated_at = audit.submitted_at = entered
     for event in audit.events:
         event.created_at = entered

@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
+from auditapp import clock
 from auditapp.extensions import db
 from auditapp.models import (
     Audit,
@@ -42,7 +43,7 @@ class InsightFilters:
 
     def period(self) -> tuple[date, date]:
         """(first day, last day), both included; the last 90 days unless set."""
-        end = self.date_to or date.today()
+        end = self.date_to or clock.today()
         return (self.date_from or end - timedelta(days=DEFAULT_PERIOD_DAYS)), end
 
 
@@ -220,7 +221,7 @@ def coverage(
 ) -> Coverage:
     """Active staff with no submitted audit in the last N days; audits per supervisor (a
     page that has counted them already, with the rater table, passes them in)."""
-    since = datetime.combine((today or date.today()) - timedelta(days=f.not_seen_days), time.min)
+    since = datetime.combine((today or clock.today()) - timedelta(days=f.not_seen_days), time.min)
     # Who was seen lately is a range of the (status, observed_at) index; the last date of
     # the few not seen is then a max() along the (staff, status, observed_at) index. One
     # GROUP BY over every audit ever made would read the whole table instead.

@@ -7,7 +7,6 @@ import io
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
 from functools import cache
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from pypdf import PdfReader, PdfWriter
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from auditapp import PROJECT_ROOT
+from auditapp import PROJECT_ROOT, clock
 from auditapp.checklists import Checklist
 from auditapp.extensions import db
 from auditapp.models import Audit, AuditEvent, StaffMember
@@ -50,7 +49,7 @@ def _templates_digest() -> str:
 
 def _render(template: str, **context) -> str:
     context.setdefault("paper", page_size(current_app.config["PAPER_SIZE"]))
-    context.setdefault("printed_at", datetime.now().strftime("%d %b %Y %H:%M"))
+    context.setdefault("printed_at", clock.local_now().strftime("%d %b %Y %H:%M"))
     if has_request_context():
         return render_template(template, **context)
     with current_app.test_request_context():  # CLI and worker processes

@@ -3,11 +3,12 @@ closes them."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from auditapp import clock
 from auditapp.extensions import db
 from auditapp.forms import CoachingForm, options
 from auditapp.models import Audit, StaffMember
@@ -28,7 +29,7 @@ def index():
         "coaching/index.html",
         open_actions=coaching.actions(),
         closed_actions=coaching.actions(open_only=False, limit=20),
-        today=date.today(),
+        today=clock.today(),
     )
 
 
@@ -54,7 +55,7 @@ def new(staff_id: int):
     )
     if request.method == "GET":
         form.item_ids.data = coaching.missed_in(audit) if audit else []
-        form.follow_up_on.data = date.today() + timedelta(days=14)
+        form.follow_up_on.data = clock.today() + timedelta(days=14)
     elif form.validate():
         target = coaching.Target(checklist, tuple(form.item_ids.data or ()), form.section_id.data)
         try:

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask, current_app, g
 
+from auditapp import clock
 from auditapp.checklists import CHANNEL_LABELS
 from auditapp.services.audits import CUSTOMER_TYPES, OUTCOMES
 from auditapp.services.checklists import available, newest_versions
@@ -18,6 +19,12 @@ def pct(value: float | None) -> str:
 
 
 def when(value: datetime | None, with_time: bool = True) -> str:
+    """A recorded moment (stored as UTC) in the organisation's time zone."""
+    return wall(None if value is None else clock.local(value), with_time)
+
+
+def wall(value: datetime | None, with_time: bool = True) -> str:
+    """Wall time as typed (when an interaction was observed): shown as it is."""
     if value is None:
         return "—"
     return value.strftime("%d %b %Y %H:%M" if with_time else "%d %b %Y")
@@ -53,13 +60,14 @@ def item_text(item_id: str, checklist_id: str) -> str:
 
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters.update(
-        pct=pct, when=when, checklist_title=checklist_title, item_text=item_text
+        pct=pct, when=when, wall=wall, checklist_title=checklist_title, item_text=item_text
     )
 
     @app.context_processor
     def _globals() -> dict[str, Any]:
         return {
             "organisation": current_app.config["ORGANISATION_NAME"],
+            "time_zone": str(clock.zone()),
             "CHANNEL_LABELS": CHANNEL_LABELS,
             "CUSTOMER_TYPES": CUSTOMER_TYPES,
             "OUTCOMES": OUTCOMES,

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from auditapp import clock
 from auditapp.extensions import db
 from auditapp.forms import RosterForm, StaffForm, options
 from auditapp.models import Audit, StaffMember, Team
@@ -105,7 +104,7 @@ def show(staff_id: int):
         "staff": staff,
         "form": form,
         "coaching_actions": coaching.actions(staff_id=staff.id),
-        "today": date.today(),
+        "today": clock.today(),
     }
     if request.args and not form.validate():
         return render_template("staff/show.html", report=None, **context), 400
