@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -30,6 +32,7 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
+    StopValidation,
     ValidationError,
 )
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -37,7 +40,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from auditapp.checklists import CHANNEL_LABELS, NA, Checklist
 from auditapp.models.people import ROLE_LABELS
 from auditapp.services.audits import CUSTOMER_TYPES, OUTCOMES
-from auditapp.validators import PlainText
+from auditapp.validators import InDateWindow, PlainText, choice_id, whole_number
 
 ITEM_PREFIX = "item_"
 COMMENT_PREFIX = "comment_"
@@ -52,7 +55,54 @@ def optional_int(value: object) -> int | None:
     """Coerce a select's value to an id; '' (the "any" choice) is None."""
     if value in ("", None):
         return None
-    return int(value)  # ValueError becomes the field's "not a valid choice" error
+    return choice_id(value)  # ValueError becomes the field's "could not coerce" error
+
+
+WHOLE_NUMBER_MESSAGE = "Enter a whole number in the digits 0 to 9, such as 12."
+MONEY_MESSAGE = "Enter an amount in the digits 0 to 9 with at most 2 decimal places, such as 12.50."
+_MONEY = re.compile(r"-?[0-9]+(?:\.[0-9]{1,2})?")
+
+
+class _ReadOrStop:
+    """A number field that could not read what was sent says so, once: no range check
+    follows about a value that is not there. (An empty field is left to Optional.)"""
+
+    def pre_validate(self, form):
+        if self.process_errors and self.raw_data and self.raw_data[0]:
+            raise StopValidation()
+
+
+class WholeNumberField(_ReadOrStop, IntegerField):
+    """An IntegerField read from the ASCII digits only (validators.whole_number): "١٢" or
+    "1_2" are refused next to the field rather than stored as 12."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        try:
+            self.data = whole_number(valuelist[0])
+        except ValueError:
+            self.data = None
+            raise ValueError(WHOLE_NUMBER_MESSAGE) from None
+
+
+class MoneyField(_ReadOrStop, DecimalField):
+    """An amount: ASCII digits with at most two decimal places, nothing else.
+
+    Refused rather than rounded: NaN, sNaN and Infinity (which Decimal() reads, and which
+    the range check cannot compare), other digits, exponents, separators, and a third
+    decimal, which PostgreSQL's numeric(12, 2) would round and SQLite would keep: refusing
+    it stores the same on both, and the supervisor sees the value that was kept.
+    """
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        if _MONEY.fullmatch(valuelist[0]):
+            self.data = Decimal(valuelist[0])
+        else:
+            self.data = None
+            raise ValueError(MONEY_MESSAGE)
 
 
 def item_field_name(item_id: str) -> str:
@@ -81,7 +131,7 @@ class UserForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254), PlainText()])
     role = SelectField("Role", choices=options(ROLE_LABELS.items()))
     staff_member_id = SelectField(
-        "Staff member (for a staff login)", coerce=int, choices=[], validate_choice=False
+        "Staff member (for a staff login)", coerce=choice_id, choices=[], validate_choice=False
     )
     password = PasswordField("Password", validators=[DataRequired(), PASSWORD_LENGTH])
     submit = SubmitField("Add user")
@@ -126,7 +176,7 @@ class StaffForm(FlaskForm):
     code = StringField(
         "Employee code (optional)", validators=[Optional(), Length(max=40), PlainText()]
     )
-    team_id = SelectField("Team", coerce=int, choices=[])
+    team_id = SelectField("Team", coerce=choice_id, choices=[])
     active = BooleanField("Active (can be observed)", default=True)
     submit = SubmitField("Save staff member")
 
@@ -144,7 +194,7 @@ class AuditStartForm(FlaskForm):
     class Meta:
         csrf = False  # a GET form that only chooses what to score
 
-    staff = SelectField("Staff member", coerce=int, choices=[], validators=[InputRequired()])
+    staff = SelectField("Staff member", coerce=choice_id, choices=[], validators=[InputRequired()])
     checklist = SelectField("Checklist", choices=[], validators=[InputRequired()])
 
 
@@ -156,8 +206,8 @@ class AuditFilterForm(FlaskForm):
     team = SelectField("Team", coerce=optional_int, choices=[], validators=[Optional()])
     checklist = SelectField("Checklist", choices=[], validators=[Optional()])
     supervisor = SelectField("Supervisor", coerce=optional_int, choices=[], validators=[Optional()])
-    date_from = DateField("From", validators=[Optional()])
-    date_to = DateField("To", validators=[Optional()])
+    date_from = DateField("From", validators=[Optional(), InDateWindow()])
+    date_to = DateField("To", validators=[Optional(), InDateWindow()])
     result = SelectField(
         "Result",
         choices=options([("", "Any result"), ("passed", "Passed"), ("failed", "Failed")]),
@@ -187,14 +237,16 @@ class AuditHiddenFields(FlaskForm):
 class _AuditFormBase(AuditHiddenFields):
     channel = SelectField("Channel", validators=[InputRequired()])
     observed_at = DateTimeLocalField(
-        "When it happened", format="%Y-%m-%dT%H:%M", validators=[InputRequired()]
+        "When it happened",
+        format="%Y-%m-%dT%H:%M",
+        validators=[InputRequired(), InDateWindow(with_time=True)],
     )
     customer_type = RadioField(
         "Customer type",
         choices=options(CUSTOMER_TYPES.items()),
         validators=[Optional()],
     )
-    duration_minutes = IntegerField(
+    duration_minutes = WholeNumberField(
         "Duration (minutes)", validators=[Optional(), NumberRange(min=0, max=1440)]
     )
     outcome = SelectField(
@@ -202,7 +254,7 @@ class _AuditFormBase(AuditHiddenFields):
         choices=options([("", "— not recorded —"), *OUTCOMES.items()]),
         validators=[Optional()],
     )
-    monetary_value = DecimalField(
+    monetary_value = MoneyField(
         "Monetary value", places=2, validators=[Optional(), NumberRange(min=0, max=10**9)]
     )
     lead_captured = BooleanField("A lead or referral was captured")
@@ -305,5 +357,5 @@ class CoachingForm(FlaskForm):
         validators=[DataRequired(), Length(max=2000), PlainText()],
         render_kw={"rows": 3},
     )
-    follow_up_on = DateField("Follow up by", validators=[InputRequired()])
+    follow_up_on = DateField("Follow up by", validators=[InputRequired(), InDateWindow()])
     submit = SubmitField("Record coaching action")

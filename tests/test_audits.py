@@ -704,7 +704,7 @@ INVALID_POSTS = [
     ),
     pytest.param(
         {"monetary_value": "lots"},
-        "Not a valid decimal value.",
+        "Enter an amount in the digits 0 to 9 with at most 2 decimal places",
         ("Monetary value", "A lead or referral was captured"),
         id="money-not-a-number",
     ),

@@ -391,6 +391,11 @@ HOSTILE_VALUES = (
     "%ff%fe",
     "%3Cscript%3E",
     "a" * 3000,
+    # Boundary dates, a signalling NaN, other digits (tests/test_hostile_inputs.py has more).
+    "9999-12-31",
+    "0001-01-01",
+    "sNaN",
+    "١٢",
 )
 REPEATED = {"abc", "9" * 30, "%00"}  # also given after a good value of the same name
 

@@ -70,12 +70,21 @@ def build_filters(staff, team, checklist_id, date_from, date_to, result):
 
 
 def _day(text: str | None, option: str) -> date | None:
+    """The date an option names, within the app's window of dates (as the web filters)."""
+    from auditapp.validators import FIRST_DAY, LAST_DAY, in_date_window
+
     if not text:
         return None
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         fail(f"{option} {text!r} is not a date; write it as YYYY-MM-DD, say 2026-11-02")
+    if not in_date_window(day):
+        fail(
+            f"{option} {text!r} is outside the dates this app keeps; "
+            f"give one from {FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}"
+        )
+    return day
 
 
 def fail(message: str):

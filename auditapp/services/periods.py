@@ -59,12 +59,14 @@ def plan(first: date, last: date, today: date | None = None) -> Plan:
     use_tail_month = True
     days: list[DaySpan] = []
     if head == tail:
-        inside = _cost(first, last, today)
-        outside = _cost(head, first - timedelta(days=1), today) + _cost(
-            last + timedelta(days=1), month_end(last), today
-        )
         if first == head and last == month_end(last):
             return Plan(head, head, ())
+        inside = _cost(first, last, today)
+        # The days before and after, each only when there are some: an open period's ends
+        # are the first and last days Python's dates hold, with no day beyond them.
+        outside = (_cost(head, first - timedelta(days=1), today) if first > head else 0) + (
+            _cost(last + timedelta(days=1), month_end(last), today) if last < month_end(last) else 0
+        )
         if inside <= outside:
             return Plan(None, None, (DaySpan(first, last, 1),))
         spans = []

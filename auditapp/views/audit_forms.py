@@ -30,7 +30,7 @@ from auditapp.models.quick_reads import read_row
 from auditapp.services import audits as audit_service
 from auditapp.services import checklists
 from auditapp.services.audit_queries import AuditFilters
-from auditapp.validators import MAX_ID
+from auditapp.validators import choice_id
 
 from . import form_cache
 
@@ -72,15 +72,15 @@ _ACTIVE_STAFF = (
 def chosen_start(args: Mapping[str, str]) -> tuple[Observed, Checklist] | None:
     """The active staff member and available checklist the URL names, or None.
 
-    Read as AuditStartForm reads them (the staff id through int()), but checked against just
-    that staff member (one row) rather than the whole roster: this runs on every form GET.
+    Read as AuditStartForm reads them (the staff id through choice_id()), but checked against
+    just that staff member (one row) rather than the whole roster: this runs on every form GET.
     """
     checklist = checklists.available().get(args.get("checklist", ""))
     try:
-        staff_id = int(args.get("staff", ""))
+        staff_id = choice_id(args.get("staff", ""))
     except ValueError:
         return None
-    if checklist is None or not 1 <= staff_id <= MAX_ID:
+    if checklist is None or staff_id == 0:
         return None
     row = read_row(_ACTIVE_STAFF, {"staff_id": staff_id})
     return None if row is None else (Observed(*row), checklist)

@@ -7,18 +7,19 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import DateField, IntegerField, SelectField
+from wtforms import DateField, SelectField
 from wtforms.validators import NumberRange, Optional, ValidationError
 
 from auditapp.checklists import CHANNEL_LABELS
 from auditapp.extensions import db
-from auditapp.forms import optional_int, options
+from auditapp.forms import WholeNumberField, optional_int, options
 from auditapp.models import Audit, Team
 from auditapp.pdf import render_pdf
 from auditapp.services import checklists, event_log, reports
 from auditapp.services import insights as ins
 from auditapp.services import insights_interactions as ii
 from auditapp.services import insights_quality as iq
+from auditapp.validators import InDateWindow
 
 from .access import READERS, roles_required
 from .reports import pdf_response
@@ -30,12 +31,12 @@ class InsightFilterForm(FlaskForm):
     class Meta:
         csrf = False  # filters live in the URL so that a view can be bookmarked and shared
 
-    date_from = DateField("From", validators=[Optional()])
-    date_to = DateField("To", validators=[Optional()])
+    date_from = DateField("From", validators=[Optional(), InDateWindow()])
+    date_to = DateField("To", validators=[Optional(), InDateWindow()])
     team = SelectField("Team", coerce=optional_int, choices=[], validators=[Optional()])
     checklist = SelectField("Checklist", choices=[], validators=[Optional()])
     channel = SelectField("Channel", choices=[], validators=[Optional()])
-    days = IntegerField(
+    days = WholeNumberField(
         "Not observed for (days)",
         default=ins.DEFAULT_NOT_SEEN_DAYS,
         validators=[Optional(), NumberRange(1, 3650, "Enter a number of days from 1 to 3650.")],

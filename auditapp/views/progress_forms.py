@@ -7,14 +7,15 @@ from wtforms import DateField
 from wtforms.validators import Optional, ValidationError
 
 from auditapp.services.progress import Period
+from auditapp.validators import InDateWindow
 
 
 class ProgressFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET filter: the URL can be bookmarked and shared
 
-    date_from = DateField("From", name="from", validators=[Optional()])
-    date_to = DateField("To", name="to", validators=[Optional()])
+    date_from = DateField("From", name="from", validators=[Optional(), InDateWindow()])
+    date_to = DateField("To", name="to", validators=[Optional(), InDateWindow()])
 
     def validate_date_to(self, field):
         if field.data and self.date_from.data and field.data < self.date_from.data:
