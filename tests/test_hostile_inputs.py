@@ -316,3 +316,73 @@ def test_filter_ids_in_other_digits_are_refused(app, client, world, field):
     assert client.get(f"/audits?{field}={ids[field]}").status_code == 200
     response = client.get(f"/audits?{field}={digits}")
     assert response.status_code == 400, text_of(response)[:300]
+
+
+# ---------------------------------------------------------------------------------------
+# 6. Downloads are logged only once they are made
+# ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/audits/export.csv", "/audits/answers.csv"])
+def test_an_export_whose_query_fails_is_not_logged(app, client, world, monkeypatch, path):
+    """The query runs before the log entry is written: a database error leaves none."""
+    from sqlalchemy import text
+
+    from auditapp.services import exports
+
+    joined = exports._joined
+    monkeypatch.setattr(exports, "_joined", lambda *a: joined(*a).where(text("no_such_column = 1")))
+    login(client, world.author)
+    before = log_actions()
+    response = client.get(path)
+    # 503 on SQLite (OperationalError), 500 on PostgreSQL (ProgrammingError).
+    assert response.status_code in (500, 503), response.get_data(as_text=True)[:300]
+    assert log_actions() == before
+
+
+def test_a_printed_batch_that_fails_to_render_is_not_logged(app, client, world, monkeypatch):
+    from auditapp.services import reports
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("renderer down")
+
+    monkeypatch.setattr(reports, "batch_pdf", broken)
+    login(client, world.author)
+    before = log_actions()
+    assert client.get("/audits/print").status_code == 500
+    assert log_actions() == before
+
+
+def test_a_team_report_that_fails_to_render_is_not_logged(app, client, world, monkeypatch):
+    from auditapp.views import insights
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("renderer down")
+
+    monkeypatch.setattr(insights, "render_pdf", broken)
+    login(client, world.trainer)
+    before = log_actions()
+    assert client.get(f"/teams/{world.olga.team_id}/report.pdf").status_code == 500
+    assert log_actions() == before
+
+
+def test_an_audit_pdf_that_fails_to_render_is_not_logged(app, client, world, monkeypatch):
+    from auditapp.services import reports
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("renderer down")
+
+    monkeypatch.setattr(reports, "audit_pdf", broken)
+    login(client, world.author)
+    before = log_actions()
+    assert client.get(f"/audits/{world.audit.id}.pdf").status_code == 500
+    assert log_actions() == before
+
+
+def test_a_good_export_is_logged_once(app, client, world):
+    login(client, world.author)
+    before = log_actions()
+    response = client.get("/audits/export.csv?date_from=2000-01-01")
+    assert response.status_code == 200
+    response.get_data()
+    assert log_actions() == [*before, "exported"]

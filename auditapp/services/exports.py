@@ -84,6 +84,14 @@ class CsvExport:
         self.shape = shape
         self.rows = 0
 
+    def check(self) -> None:
+        """Run the query for its first row, and drop it: the filters bind and the database
+        answers. The web download calls this before logging itself, so that a query that
+        fails leaves no "exported" entry for a file never made. (The rows themselves stream
+        afterwards: holding a whole export back until it is complete would keep it all in
+        memory.)"""
+        db.session.connection().execute(self.statement.order_by(None).limit(1)).first()
+
     def __iter__(self) -> Iterator[str]:
         # Core rows straight from the connection: the ORM would wrap every row on its way.
         connection = db.session.connection()

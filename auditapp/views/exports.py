@@ -36,9 +36,10 @@ def _download(rows, name: str):
     if request.args and not form.validate():
         return render_template("audits/index.html", form=form, page=None), 400
     filters = af.filters_from(form)
+    chunks = rows(current_user._get_current_object(), filters)
+    chunks.check()  # a query that fails does so here, before anything is logged or sent
     # Logged before the first row leaves: a download cut short was still handed out.
     event_log.record_now("exported", current_user, f"{name} CSV", filters=filters)
-    chunks = rows(current_user._get_current_object(), filters)
     return Response(
         stream_with_context(chunks),
         mimetype="text/csv",

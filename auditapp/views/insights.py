@@ -124,6 +124,8 @@ def team_report(team_id: int):
     if not form.validate():
         return render_template("insights/index.html", form=form, team=team, data=None), 400
     data = _context(_filters(form, team.id))
-    event_log.record_now("printed", current_user, f"team report {team.id}", filters=data["filters"])
     html = reports._render("pdf/team_report.html", team=team, data=data, form=form)
-    return pdf_response(render_pdf(html), f"team-{team.id}-insights.pdf")
+    pdf = render_pdf(html)
+    # Logged once the file is made, and before it is handed out.
+    event_log.record_now("printed", current_user, f"team report {team.id}", filters=data["filters"])
+    return pdf_response(pdf, f"team-{team.id}-insights.pdf")

@@ -35,8 +35,9 @@ def audit_pdf(audit_id: int):
     audit = reports.load_audit(audit_id) or abort(404)
     if not audit_queries.can_view(current_user, audit):
         abort(403)
-    event_log.record_now("printed", current_user, audit)
-    return pdf_response(reports.audit_pdf(audit), f"audit-{audit.id}.pdf")
+    pdf = reports.audit_pdf(audit)
+    event_log.record_now("printed", current_user, audit)  # once made, before it is handed out
+    return pdf_response(pdf, f"audit-{audit.id}.pdf")
 
 
 @bp.route("/audits/print")
@@ -59,10 +60,11 @@ def print_audits():
             advice=str(exc),
             detail=None,
         ), 400
+    audits = db.session.execute(query).unique().scalars().all()
+    pdf = reports.batch_pdf(audits, af.describe_filters(form))
     filters = af.filters_from(form)
     event_log.record_now("printed", current_user, "audits PDF", filters=filters, audits=count)
-    audits = db.session.execute(query).unique().scalars().all()
-    return pdf_response(reports.batch_pdf(audits, af.describe_filters(form)), "audits.pdf")
+    return pdf_response(pdf, "audits.pdf")
 
 
 @bp.route("/checklists/<checklist_id>.pdf")
