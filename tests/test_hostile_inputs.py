@@ -366,6 +366,19 @@ def test_a_team_report_that_fails_to_render_is_not_logged(app, client, world, mo
     assert log_actions() == before
 
 
+def test_a_staff_report_that_fails_to_render_is_not_logged(app, client, world, monkeypatch):
+    from auditapp.views import staff
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("renderer down")
+
+    monkeypatch.setattr(staff, "progress_pdf", broken)
+    login(client, world.trainer)
+    before = log_actions()
+    assert client.get(f"/staff/{world.olga.id}/report.pdf").status_code == 500
+    assert log_actions() == before
+
+
 def test_an_audit_pdf_that_fails_to_render_is_not_logged(app, client, world, monkeypatch):
     from auditapp.services import reports
 

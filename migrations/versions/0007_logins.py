@@ -41,8 +41,9 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.drop_column("previous_login_at")
+    # The logins first: recreating users (SQLite's batch mode) with rows pointing at it fails.
     with op.batch_alter_table("logins", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_logins_user_id"))
     op.drop_table("logins")
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.drop_column("previous_login_at")
