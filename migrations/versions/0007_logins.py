@@ -45,5 +45,9 @@ def downgrade():
     with op.batch_alter_table("logins", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_logins_user_id"))
     op.drop_table("logins")
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.drop_column("previous_login_at")
+    if op.get_bind().dialect.name == "sqlite":
+        # SQLite (3.35 and later) drops a column in place; batch mode would rebuild users,
+        # which the audits' foreign keys refuse.
+        op.execute("ALTER TABLE users DROP COLUMN previous_login_at")
+    else:
+        op.drop_column("users", "previous_login_at")
