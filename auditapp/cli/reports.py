@@ -52,7 +52,13 @@ def report_audits(output: Path, jobs: int | None, fresh: bool, **options) -> Non
 
 @report.command("blank")
 @click.argument("checklist_id")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The PDF file to write.",
+)
 def report_blank(checklist_id: str, output: Path) -> None:
     """Print the blank paper version of a checklist."""
     from auditapp.services import checklists, reports
