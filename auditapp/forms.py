@@ -225,10 +225,7 @@ class AuditFilterForm(FlaskForm):
 
 
 class AuditHiddenFields(FlaskForm):
-    """The scoring form's hidden fields (with the CSRF token), which every scoring form has.
-
-    A blank form's page writes them as plain inputs (templates/_forms.html, hidden_inputs)
-    and takes the other fields from views/form_cache.py."""
+    """The scoring form's hidden fields (with the CSRF token), which every scoring form has."""
 
     token = HiddenField(validators=[DataRequired(), Length(max=64), PlainText()])
     fingerprint = HiddenField(validators=[DataRequired(), Length(max=64), PlainText()])

@@ -80,6 +80,8 @@ def running_app(database_url: str, checklists_dir: Path, **overrides):
         "CHECKLISTS_DIR": str(checklists_dir),
         # Tests edit checklist files and look at once; the once-a-second look is tested apart.
         "CHECKLISTS_RECHECK_SECONDS": 0,
+        # One zone whatever the machine's: times on pages are then the same everywhere.
+        "TIME_ZONE": "UTC",
         "WTF_CSRF_ENABLED": False,
         # Hashing stays real, just cheap: scrypt would make each test user cost ~0.1 s.
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",

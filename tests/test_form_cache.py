@@ -1,13 +1,13 @@
-"""The blank scoring form's fields are rendered once per checklist version and minute
-(views/form_cache.py): the page must be the same as a fresh render, a changed checklist must
-show its new items, and the per-request parts (CSRF token, form token) must stay fresh."""
+"""The blank scoring form's items are rendered once per checklist version (views/form_cache.py):
+the page must be the same as a fresh render, a changed checklist must show its new items, and
+the per-request parts (CSRF token, form token, the current minute) must stay fresh."""
 
 from __future__ import annotations
 
 import os
 import re
 import shutil
-from datetime import datetime
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 
 import pytest
@@ -47,30 +47,23 @@ def staff(make_staff):
 
 
 @pytest.fixture
-def clock(monkeypatch):
-    """The forms' clock, stopped at a minute the test can move (no minute may turn mid-test)."""
-
-    class Clock(datetime):
-        current = datetime(2026, 11, 20, 9, 41, 17)
-
-        @classmethod
-        def now(cls, tz=None):
-            return cls.current
-
-    monkeypatch.setattr(audit_forms, "datetime", Clock)
-    return Clock
+def now(clock):
+    """The app's clock stopped at 20 Nov 2026 09:41:17 (the organisation's zone is UTC here)."""
+    clock.set(datetime(2026, 11, 20, 9, 41, 17, tzinfo=UTC))
+    return clock
 
 
 @pytest.fixture
 def renders(monkeypatch):
-    """How many times the full audit form was built for a blank form."""
+    """The checklists whose blank items were rendered (rather than taken from the cache)."""
     made = []
+    real = form_cache.render_template
 
-    def counting(checklist, **kwargs):
+    def counting(template, checklist, **kwargs):
         made.append(checklist.id)
-        return build_audit_form(checklist, **kwargs)
+        return real(template, checklist=checklist, **kwargs)
 
-    monkeypatch.setattr(audit_forms, "build_audit_form", counting)
+    monkeypatch.setattr(form_cache, "render_template", counting)
     return made
 
 
@@ -138,19 +131,24 @@ def fresh_render(app, user, staff, checklist, *, token: str, observed_at: dateti
 
 @pytest.mark.parametrize("checklist_id", ["counter-basics", SHIPPED])
 def test_cached_blank_form_is_the_fresh_render(
-    app, client, supervisor, staff, clock, renders, checklist_id
+    app, client, supervisor, staff, now, renders, checklist_id
 ):
     checklist = checklist_store.available()[checklist_id]
     first = client.get(new_url(staff.id, checklist_id))
     again = client.get(new_url(staff.id, checklist_id))
     assert first.status_code == again.status_code == 200
-    assert renders == [checklist_id]  # built for the first page only: the second is the cache's
+    assert renders == [checklist_id]  # rendered for the first page only: then the cache's
 
     for response in (first, again):
         html = response.get_data(as_text=True)
         token = hidden(html, "token")
         expected = fresh_render(
-            app, supervisor, staff, checklist, token=token, observed_at=clock.current
+            app,
+            supervisor,
+            staff,
+            checklist,
+            token=token,
+            observed_at=datetime(2026, 11, 20, 9, 41),
         )
         # Every element, attribute (names, ids, labels' for, values, aria-*) and text alike.
         assert form_elements(html) == form_elements(expected)
@@ -162,9 +160,9 @@ def test_cached_blank_form_is_the_fresh_render(
     assert 'value="2026-11-20T09:41"' in first.get_data(as_text=True)
 
 
-def test_new_minute_gives_the_new_time_and_the_same_items(client, supervisor, staff, clock):
+def test_new_minute_gives_the_new_time_and_the_same_items(client, supervisor, staff, now):
     first = client.get(new_url(staff.id)).get_data(as_text=True)
-    clock.current = datetime(2026, 11, 20, 9, 42, 3)
+    now.set(datetime(2026, 11, 20, 9, 42, 3, tzinfo=UTC))
     later = client.get(new_url(staff.id)).get_data(as_text=True)
     assert 'value="2026-11-20T09:41"' in first and 'value="2026-11-20T09:42"' in later
     assert "2026-11-20T09:41" not in later
@@ -173,7 +171,7 @@ def test_new_minute_gives_the_new_time_and_the_same_items(client, supervisor, st
 
 
 def test_changed_checklist_shows_its_new_items(
-    client, supervisor, staff, checklists_dir, clock, renders
+    client, supervisor, staff, checklists_dir, now, renders
 ):
     old = client.get(new_url(staff.id)).get_data(as_text=True)
     assert "Smiled" in old and "Smiled warmly" not in old
@@ -331,145 +329,3 @@ def test_tokens_are_fresh_per_page_and_csrf_per_session(database_url, checklists
         assert post(one, pages[1], pages[1]).status_code == 302
         assert post(two, other, other).status_code == 302
         assert db.session.scalar(select(func.count(Audit.id))) == 2
-
-
-# The whole page, kept per user, staff member, checklist version and minute ---------------
-
-
-@pytest.fixture
-def page_renders(app):
-    """How many times the scoring form's page template was rendered."""
-    from flask import template_rendered
-
-    seen = []
-
-    def record(sender, template, context, **extra):
-        if template.name == "audits/form.html":
-            seen.append(template.name)
-
-    template_rendered.connect(record, app)
-    yield seen
-    template_rendered.disconnect(record, app)
-
-
-def per_request_values_out(html: str) -> str:
-    """The page with its CSRF token and form token taken out (they differ on every page)."""
-    for name in ("csrf_token", "token"):
-        html = html.replace(per_request_value(html, name), f"<{name}>")
-    return html
-
-
-def per_request_value(html: str, name: str) -> str:
-    # The log-out form's CSRF input has no type before its value; the scoring form's has.
-    value = re.search(rf'name="{name}"(?: type="hidden")? value="([^"]+)"', html)[1]
-    assert len(value) > 20
-    return value
-
-
-def test_whole_page_is_kept_and_is_the_page_rendered_afresh(
-    app, client, supervisor, staff, clock, page_renders
-):
-    first = client.get(new_url(staff.id)).get_data(as_text=True)
-    kept = client.get(new_url(staff.id))
-    assert kept.status_code == 200 and kept.mimetype == "text/html"
-    assert page_renders == ["audits/form.html"]  # the second page came from what was kept
-    with app.app_context():
-        form_cache.clear()
-    fresh = client.get(new_url(staff.id)).get_data(as_text=True)
-    assert page_renders == ["audits/form.html"] * 2
-
-    kept_html = kept.get_data(as_text=True)
-    assert hidden(kept_html, "token") not in (hidden(first, "token"), hidden(fresh, "token"))
-    # One session: the same CSRF token on every page.
-    assert per_request_value(kept_html, "csrf_token") == per_request_value(first, "csrf_token")
-    assert per_request_values_out(kept_html) == per_request_values_out(fresh)
-    assert per_request_values_out(first) == per_request_values_out(fresh)
-
-
-def test_kept_page_has_the_headers_of_a_rendered_one(app, client, supervisor, staff, clock):
-    fresh = client.get(new_url(staff.id))
-    kept = client.get(new_url(staff.id))
-    ignore = {"Set-Cookie", "Content-Length", "Date"}
-    assert {k: v for k, v in kept.headers if k not in ignore} == {
-        k: v for k, v in fresh.headers if k not in ignore
-    }
-    assert "Content-Security-Policy" in kept.headers and kept.headers["Cache-Control"]
-
-
-def test_each_supervisor_sees_their_own_name_on_a_kept_page(app, staff, clock, page_renders):
-    pages = {}
-    for name in ("Sam Patel", "Kim Lee"):
-        user = users.create_user(f"{name[:3].lower()}@example.com", name, "supervisor", PASSWORD)
-        browser = app.test_client()
-        with app.app_context():  # each request in a context of its own, as on a server
-            login = {"email": user.email, "password": PASSWORD}
-            assert browser.post("/login", data=login).status_code == 302
-        pages[name] = [get(app, browser, new_url(staff.id)) for _ in range(2)]
-    assert len(page_renders) == 2  # one page per supervisor, each asked for twice
-    for name, other in (("Sam Patel", "Kim Lee"), ("Kim Lee", "Sam Patel")):
-        for html in pages[name]:
-            assert f"{name} · Supervisor" in html and other not in html
-
-
-def test_kept_page_follows_the_staff_members_name_and_team(client, supervisor, staff, clock):
-    assert "Ana Lopez" in text_of(client.get(new_url(staff.id)))
-    people.update_staff(
-        staff, "Ana Lopez-Ruiz", people.team_named("Phones", create=True).id, None, True
-    )
-    page = text_of(client.get(new_url(staff.id)))
-    assert "Ana Lopez-Ruiz · Phones" in page and "Front desk" not in page
-
-
-def test_flashed_message_is_shown_on_the_form_once(client, supervisor, staff, clock):
-    client.get(new_url(staff.id))  # a page kept without the message
-    with client.session_transaction() as session:
-        session["_flashes"] = [("success", "Draft #12 saved for Ana Lopez.")]
-    shown = client.get(new_url(staff.id)).get_data(as_text=True)
-    assert "Draft #12 saved for Ana Lopez." in shown and 'role="status"' in shown
-    assert "Draft #12 saved" not in client.get(new_url(staff.id)).get_data(as_text=True)
-
-
-def test_kept_page_follows_the_url_prefix(client, supervisor, staff, clock):
-    client.get(new_url(staff.id))
-    prefixed = client.get(new_url(staff.id), environ_overrides={"SCRIPT_NAME": "/qa"})
-    html = prefixed.get_data(as_text=True)
-    assert f'action="/qa/audits/new?staff={staff.id}&amp;checklist=counter-basics"' in html
-    assert 'href="/qa/static/app.css"' in html
-    assert 'action="/audits/new' not in html
-
-
-def test_kept_pages_are_bounded_least_recently_used_first(
-    client, supervisor, make_staff, clock, page_renders, monkeypatch
-):
-    monkeypatch.setattr(form_cache, "PAGES_KEPT", 2)
-    one, two, three = (make_staff(name).id for name in ("One Person", "Two Person", "Three P"))
-    for staff_id in (one, two, one, three):  # `two` is the least recently used when three comes
-        client.get(new_url(staff_id))
-    assert len(page_renders) == 3
-    client.get(new_url(one))
-    assert len(page_renders) == 3  # still kept
-    client.get(new_url(two))
-    assert len(page_renders) == 4  # dropped, so rendered again
-
-
-def test_kept_page_takes_each_new_minute(app, client, supervisor, staff, clock, page_renders):
-    client.get(new_url(staff.id))
-    clock.current = datetime(2026, 11, 20, 14, 5, 59)
-    later = client.get(new_url(staff.id)).get_data(as_text=True)
-    assert page_renders == ["audits/form.html"]  # the same page, with the new minute put in
-    assert 'value="2026-11-20T14:05"' in later and "2026-11-20T09:41" not in later
-    with app.app_context():
-        form_cache.clear()
-    fresh = client.get(new_url(staff.id)).get_data(as_text=True)
-    assert per_request_values_out(later) == per_request_values_out(fresh)
-
-
-def test_page_showing_the_minute_elsewhere_is_not_kept(
-    client, supervisor, make_staff, clock, page_renders
-):
-    """A name that holds the minute: which one is the time is not known, so no page is kept."""
-    odd = make_staff("Shift 2026-11-20T09:41")
-    pages = [client.get(new_url(odd.id)).get_data(as_text=True) for _ in range(2)]
-    assert len(page_renders) == 2
-    for html in pages:
-        assert "Shift 2026-11-20T09:41" in html and 'value="2026-11-20T09:41"' in html

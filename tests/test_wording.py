@@ -54,9 +54,7 @@ def test_the_roster_box_shows_its_example_on_two_lines(client, login_as):
     assert "&amp;#10;" not in page
 
 
-def test_the_score_card_counts_na_and_not_asked_in_the_rows_own_words(
-    client, login_as, make_audit
-):
+def test_the_score_card_counts_na_and_not_asked_in_the_rows_own_words(client, login_as, make_audit):
     login_as("trainer")
     answers = {"greeted": "yes", "warmth": "na", "thanked": "yes", "argued": "no"}
     audit = make_audit(answers=answers, channel="phone")  # "smiled" is asked in person only

@@ -10,7 +10,7 @@ from .audits import (
 )
 from .event_log import LogEntry
 from .logins import Login
-from .people import ROLES, SignedInUser, StaffMember, Team, User, UserLike
+from .people import ROLES, StaffMember, Team, User
 from .rollups import (
     InteractionMonthTotal,
     ItemDayTotal,
@@ -35,10 +35,8 @@ __all__ = [
     "Login",
     "RaterMonthTotal",
     "SectionMonthTotal",
-    "SignedInUser",
     "StaffItemMonthTotal",
     "StaffMember",
     "Team",
     "User",
-    "UserLike",
 ]

@@ -9,7 +9,7 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from auditapp.extensions import db
-from auditapp.models import Audit, StaffMember, UserLike
+from auditapp.models import Audit, StaffMember, User
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,7 @@ class AuditFilters:
     status: str | None = None  # "draft" or "submitted"
 
 
-def visible_to(user: UserLike | None):
+def visible_to(user: User | None):
     """SQL condition for the audits `user` may read (None: the command line, which prints
     submitted audits only).
 
@@ -41,7 +41,7 @@ def visible_to(user: UserLike | None):
     return submitted
 
 
-def can_view(user: UserLike, audit: Audit) -> bool:
+def can_view(user: User, audit: Audit) -> bool:
     if audit.status == "draft":
         return user.role == "supervisor" and audit.supervisor_id == user.id
     if user.role == "staff":
@@ -49,16 +49,16 @@ def can_view(user: UserLike, audit: Audit) -> bool:
     return True
 
 
-def can_edit_draft(user: UserLike, audit: Audit) -> bool:
+def can_edit_draft(user: User, audit: Audit) -> bool:
     return audit.status == "draft" and user.role == "supervisor" and audit.supervisor_id == user.id
 
 
-def can_amend(user: UserLike, audit: Audit) -> bool:
+def can_amend(user: User, audit: Audit) -> bool:
     """Any supervisor may amend a submitted audit (the one who scored it may have left)."""
     return audit.status == "submitted" and user.role == "supervisor"
 
 
-def audits_query(user: UserLike | None, filters: AuditFilters) -> Select:
+def audits_query(user: User | None, filters: AuditFilters) -> Select:
     """Audits visible to `user` matching `filters`, newest observation first."""
     query = (
         select(Audit)
@@ -90,12 +90,12 @@ def audits_query(user: UserLike | None, filters: AuditFilters) -> Select:
     return query.order_by(Audit.observed_at.desc(), Audit.id.desc())
 
 
-def list_audits(user: UserLike, filters: AuditFilters, page: int, per_page: int):
+def list_audits(user: User, filters: AuditFilters, page: int, per_page: int):
     """One page of audits; 404 for a page number that does not exist."""
     return db.paginate(audits_query(user, filters), page=page, per_page=per_page, max_per_page=100)
 
 
-def drafts_of(user: UserLike) -> list[Audit]:
+def drafts_of(user: User) -> list[Audit]:
     """The supervisor's own unfinished drafts, newest first."""
     return list(
         db.session.execute(
@@ -108,7 +108,7 @@ def drafts_of(user: UserLike) -> list[Audit]:
     )
 
 
-def recent_submitted(user: UserLike, limit: int = 8) -> list[Audit]:
+def recent_submitted(user: User, limit: int = 8) -> list[Audit]:
     """The newest submitted audits the user may see."""
     query = audits_query(user, AuditFilters(status="submitted")).limit(limit)
     return list(db.session.execute(query).scalars())

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from auditapp.checklists import Checklist
 from auditapp.extensions import db
-from auditapp.models import Audit, AuditEvent, AuditItem, AuditSection, StaffMember, UserLike
+from auditapp.models import Audit, AuditEvent, AuditItem, AuditSection, StaffMember, User
 from auditapp.models._time import utcnow
 from auditapp.scoring import ScoreResult, ScoringError, normalise_answer, score
 
@@ -103,7 +103,7 @@ def find_by_token(token: str) -> Audit | None:
 
 def start(
     *,
-    supervisor: UserLike,
+    supervisor: User,
     staff: StaffMember,
     checklist: Checklist,
     token: str,
@@ -164,7 +164,7 @@ def start(
 
 
 def update_draft(
-    audit: Audit, *, user: UserLike, interaction: Interaction, entry: Answers, submit: bool
+    audit: Audit, *, user: User, interaction: Interaction, entry: Answers, submit: bool
 ) -> Audit:
     """Save more of a draft, or submit it. A submitted audit is changed only by `amend`."""
     if audit.status != "draft":
@@ -181,7 +181,7 @@ def update_draft(
 
 
 def amend(
-    audit: Audit, *, user: UserLike, interaction: Interaction, entry: Answers, reason: str
+    audit: Audit, *, user: User, interaction: Interaction, entry: Answers, reason: str
 ) -> Audit:
     """Change a submitted audit, keeping the reason and what changed in its history."""
     if audit.status != "submitted":
@@ -217,7 +217,7 @@ def _apply(audit: Audit, interaction: Interaction, entry: Answers) -> None:
     audit.comments = entry.comments
 
 
-def _mark_submitted(audit: Audit, user: UserLike, result: ScoreResult) -> None:
+def _mark_submitted(audit: Audit, user: User, result: ScoreResult) -> None:
     audit.status = "submitted"
     audit.submitted_at = utcnow()
     _store_result(audit, result)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 from auditapp import clock
 from auditapp.checklists import Checklist
 from auditapp.extensions import db
-from auditapp.models import Audit, AuditItem, CoachingAction, StaffMember, UserLike
+from auditapp.models import Audit, AuditItem, CoachingAction, StaffMember, User
 from auditapp.models._time import utcnow
 from auditapp.scoring import ScoreResult
 
@@ -35,7 +35,7 @@ class Target:
 
 def record(
     *,
-    trainer: UserLike,
+    trainer: User,
     staff: StaffMember,
     target: Target,
     note: str,

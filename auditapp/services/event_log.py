@@ -29,7 +29,7 @@ from sqlalchemy import event, func, select, text
 from sqlalchemy.orm import Session
 
 from auditapp.extensions import db
-from auditapp.models import LogEntry, UserLike
+from auditapp.models import LogEntry, User
 from auditapp.models._time import utcnow
 from auditapp.models.event_log import ACTIONS
 
@@ -61,7 +61,7 @@ class Break:
     problem: str
 
 
-def record(action: str, user: UserLike | None, subject: Any, **details: Any) -> None:
+def record(action: str, user: User | None, subject: Any, **details: Any) -> None:
     """Log `action` on `subject` by `user`, written by the session's next commit.
 
     `user` None means whoever is acting: the logged-in user during a request, else the
@@ -74,7 +74,7 @@ def record(action: str, user: UserLike | None, subject: Any, **details: Any) -> 
     db.session.info.setdefault(_PENDING, []).append(entry)
 
 
-def record_now(action: str, user: UserLike | None, subject: Any, **details: Any) -> None:
+def record_now(action: str, user: User | None, subject: Any, **details: Any) -> None:
     """Log an event that changes nothing else (a download) and commit it at once, so
     that nothing is handed out unless the log holds it."""
     record(action, user, subject, **details)
@@ -221,7 +221,7 @@ def entries_page(action: str | None, user: str | None, page: int, per_page: int)
     return db.paginate(query, page=page, per_page=per_page, max_per_page=100)
 
 
-def _actor(user: UserLike | None) -> tuple[int | None, str]:
+def _actor(user: User | None) -> tuple[int | None, str]:
     if user is None and has_request_context() and current_user.is_authenticated:
         user = current_user
     if user is not None:

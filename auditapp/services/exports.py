@@ -13,7 +13,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import aliased
 
 from auditapp.extensions import db
-from auditapp.models import Audit, AuditItem, ChecklistVersion, StaffMember, Team, User, UserLike
+from auditapp.models import Audit, AuditItem, ChecklistVersion, StaffMember, Team, User
 from auditapp.services.audit_queries import AuditFilters, audits_query
 
 CHUNK_ROWS = 2000
@@ -112,7 +112,7 @@ class CsvExport:
             result.close()
 
 
-def audit_rows(user: UserLike | None, filters: AuditFilters) -> CsvExport:
+def audit_rows(user: User | None, filters: AuditFilters) -> CsvExport:
     """The submitted audits `user` may see that match `filters`, one CSV row each."""
     people = staff, team, supervisor = _people()
     statement = _joined(
@@ -148,7 +148,7 @@ def audit_rows(user: UserLike | None, filters: AuditFilters) -> CsvExport:
     return CsvExport(AUDIT_COLUMNS, statement, _audit_tuples)
 
 
-def answer_rows(user: UserLike | None, filters: AuditFilters) -> CsvExport:
+def answer_rows(user: User | None, filters: AuditFilters) -> CsvExport:
     """Every item answer of the audits `audit_rows` exports, one CSV row per item."""
     people = staff, team, supervisor = _people()
     statement = _joined(
@@ -186,9 +186,7 @@ def _people():
     return aliased(StaffMember), aliased(Team), aliased(User)
 
 
-def _joined(
-    statement: Select, people: tuple, user: UserLike | None, filters: AuditFilters
-) -> Select:
+def _joined(statement: Select, people: tuple, user: User | None, filters: AuditFilters) -> Select:
     staff, team, supervisor = people
     # The very WHERE clause of the /audits list, so an export never shows more than the page;
     # drafts stay out of exports even for their author.

@@ -18,6 +18,7 @@ from auditapp.extensions import db
 from auditapp.models import Login, User
 from auditapp.models._time import utcnow
 from auditapp.models.logins import END_REASONS
+from auditapp.validators import MAX_ID
 
 
 def token_hash(token: str) -> str:
@@ -83,3 +84,19 @@ def open_count(user: User, *, max_age: timedelta) -> int:
             Login.started_at > oldest_start(max_age),
         )
     ).scalar_one()
+
+
+def user_of(user_id: int, token: str, *, max_age: timedelta) -> User | None:
+    """The user whose open login `token` is, or None (ended, outlived, or not theirs)."""
+    if user_id > MAX_ID:
+        return None  # the cookie is signed by us, but an id past the column names no one
+    return db.session.execute(
+        select(User)
+        .join(Login, Login.user_id == User.id)
+        .where(
+            User.id == user_id,
+            Login.token_hash == token_hash(token),
+            Login.ended_at.is_(None),
+            Login.started_at > oldest_start(max_age),
+        )
+    ).scalar_one_or_none()

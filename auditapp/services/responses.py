@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from auditapp.extensions import db
-from auditapp.models import Audit, AuditEvent, ChecklistVersion, StaffMember, UserLike
+from auditapp.models import Audit, AuditEvent, ChecklistVersion, StaffMember, User
 from auditapp.models._time import utcnow
 
 from . import event_log
@@ -49,7 +49,7 @@ class OpenDispute:
     disputed_at: datetime
 
 
-def is_own(user: UserLike, audit: Audit) -> bool:
+def is_own(user: User, audit: Audit) -> bool:
     """The user is the staff login linked to the audit's staff member."""
     return (
         user.role == "staff"
@@ -58,7 +58,7 @@ def is_own(user: UserLike, audit: Audit) -> bool:
     )
 
 
-def state_of(audit: Audit, user: UserLike) -> ResponseState:
+def state_of(audit: Audit, user: User) -> ResponseState:
     """Where the response stands and which steps `user` may take now."""
     comment = rejection = None
     for event in audit.events:  # oldest first: the latest of each kind wins
@@ -80,14 +80,14 @@ def state_of(audit: Audit, user: UserLike) -> ResponseState:
     )
 
 
-def _check_own_submitted(audit: Audit, user: UserLike) -> None:
+def _check_own_submitted(audit: Audit, user: User) -> None:
     if not is_own(user, audit):
         raise ResponseError("Only the staff member the audit is about can respond to it.")
     if audit.status != "submitted":
         raise ResponseError("Only a submitted audit can be acknowledged or disputed.")
 
 
-def _record(audit: Audit, user: UserLike, action: str, reason: str | None = None) -> None:
+def _record(audit: Audit, user: User, action: str, reason: str | None = None) -> None:
     audit.events.append(AuditEvent(user_id=user.id, action=action, reason=reason))
     event_log.record(action, user, audit)
     # Set explicitly, not left to onupdate: the PDF cache key reads it, and a step must
@@ -105,7 +105,7 @@ def _text(value: str | None, what: str, field: str) -> str:
     return value
 
 
-def acknowledge(audit: Audit, user: UserLike) -> Audit:
+def acknowledge(audit: Audit, user: User) -> Audit:
     """The staff member confirms they have seen the audit."""
     _check_own_submitted(audit, user)
     if audit.dispute_status == "open":
@@ -122,7 +122,7 @@ def acknowledge(audit: Audit, user: UserLike) -> Audit:
     return audit
 
 
-def dispute(audit: Audit, user: UserLike, comment: str | None) -> Audit:
+def dispute(audit: Audit, user: User, comment: str | None) -> Audit:
     """The staff member disagrees with the audit and says why; a supervisor answers."""
     _check_own_submitted(audit, user)
     if audit.dispute_status == "open":
@@ -138,7 +138,7 @@ def dispute(audit: Audit, user: UserLike, comment: str | None) -> Audit:
     return audit
 
 
-def reject_dispute(audit: Audit, user: UserLike, reason: str | None) -> Audit:
+def reject_dispute(audit: Audit, user: User, reason: str | None) -> Audit:
     """A supervisor keeps the audit as it is and says why the dispute is rejected."""
     if user.role != "supervisor":
         raise ResponseError("Only a supervisor can reject a dispute.")
@@ -150,7 +150,7 @@ def reject_dispute(audit: Audit, user: UserLike, reason: str | None) -> Audit:
     return audit
 
 
-def after_amendment(audit: Audit, user: UserLike) -> None:
+def after_amendment(audit: Audit, user: User) -> None:
     """Called by `audits.amend` before it commits: an amendment resolves an open dispute, and
     the staff member acknowledges the changed audit again."""
     if audit.dispute_status == "open":

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user
+from flask import flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 
+from auditapp import clock
 from auditapp.checklists import Checklist
 from auditapp.extensions import db
 from auditapp.forms import (
@@ -26,7 +23,6 @@ from auditapp.forms import (
     options,
 )
 from auditapp.models import Audit, StaffMember, Team, User
-from auditapp.models.quick_reads import read_row
 from auditapp.services import audits as audit_service
 from auditapp.services import checklists
 from auditapp.services.audit_queries import AuditFilters
@@ -45,35 +41,11 @@ def fill_start_choices(form: AuditStartForm) -> None:
     form.checklist.choices = options([(c.id, c.title) for c in checklists.available().values()])
 
 
-@dataclass(frozen=True)
-class Observed:
-    """The staff member a form is about, as its page shows them."""
-
-    id: int
-    name: str
-    team: str | None
-
-    @classmethod
-    def of(cls, staff: StaffMember) -> Observed:
-        return cls(staff.id, staff.name, staff.team.name if staff.team else None)
-
-
-# Built once: building the statement cost as much as running it, on every form GET.
-# Table columns rather than the models' attributes: a Core statement skips the ORM's
-# per-execution work.
-_staff, _team = StaffMember.__table__, Team.__table__
-_ACTIVE_STAFF = (
-    select(_staff.c.id, _staff.c.name, _team.c.name)
-    .select_from(_staff.outerjoin(_team, _staff.c.team_id == _team.c.id))
-    .where(_staff.c.id == bindparam("staff_id"), _staff.c.active.is_(True))
-)
-
-
-def chosen_start(args: Mapping[str, str]) -> tuple[Observed, Checklist] | None:
+def chosen_start(args: Mapping[str, str]) -> tuple[StaffMember, Checklist] | None:
     """The active staff member and available checklist the URL names, or None.
 
     Read as AuditStartForm reads them (the staff id through choice_id()), but checked against
-    just that staff member (one row) rather than the whole roster: this runs on every form GET.
+    just that staff member rather than the whole roster.
     """
     checklist = checklists.available().get(args.get("checklist", ""))
     try:
@@ -82,8 +54,8 @@ def chosen_start(args: Mapping[str, str]) -> tuple[Observed, Checklist] | None:
         return None
     if checklist is None or staff_id == 0:
         return None
-    row = read_row(_ACTIVE_STAFF, {"staff_id": staff_id})
-    return None if row is None else (Observed(*row), checklist)
+    staff = db.session.get(StaffMember, staff_id)
+    return None if staff is None or not staff.active else (staff, checklist)
 
 
 def render_start(args: Mapping[str, str]):
@@ -152,7 +124,7 @@ def new_defaults(checklist: Checklist) -> dict[str, Any]:
         "token": secrets.token_urlsafe(24),
         "fingerprint": checklist.fingerprint,
         "channel": channels[0],
-        "observed_at": datetime.now().replace(second=0, microsecond=0),
+        "observed_at": clock.local_now().replace(second=0, microsecond=0),
     }
 
 
@@ -246,64 +218,29 @@ def not_saved(
     return render_form(form, checklist, staff, audit=audit, amending=amending, status=503)
 
 
-def render_blank_form(checklist: Checklist, staff: Observed):
-    """A new audit's form: fresh hidden fields, the rest as rendered for every blank form."""
-    defaults = new_defaults(checklist)
-
-    def render() -> str:
-        fields = form_cache.blank_fields(
-            checklist,
-            defaults["observed_at"],
-            lambda: build_audit_form(checklist, formdata=None, **defaults),
-        )
-        # The hidden fields as plain pairs: building a form object to write three inputs
-        # cost as much as the rest of the page.
-        hidden = [("token", defaults["token"]), ("fingerprint", defaults["fingerprint"])]
-        return render_form(None, checklist, staff, fields=fields, hidden=hidden)[0]
-
-    if "_flashes" in session or current_app.jinja_env.auto_reload:
-        return render(), 200  # a message to show once, or templates being edited
-    user = current_user
-    key = (
-        request.script_root,
-        current_app.config["WTF_CSRF_ENABLED"],
-        checklist.id,
-        checklist.fingerprint,
-        staff,
-        user.name,
-        user.role,
-        user.staff_member_id,
-    )
-    # generate_csrf() is what the template's csrf_token() returns for the rest of the request.
-    tokens = (generate_csrf(), defaults["token"])
-    minute = (f"{defaults['observed_at']:%Y-%m-%dT%H:%M}",)  # as the datetime-local input
-    return form_cache.blank_page(key, tokens, minute, render), 200
+def render_blank_form(checklist: Checklist, staff: StaffMember):
+    """A new audit's form: its items as rendered for every blank form of this version."""
+    form = build_audit_form(checklist, formdata=None, **new_defaults(checklist))
+    return render_form(form, checklist, staff, items=form_cache.blank_items(checklist, form))
 
 
 def render_form(
-    form: FlaskForm | None,
+    form: FlaskForm,
     checklist: Checklist,
-    staff: StaffMember | Observed,
+    staff: StaffMember,
     *,
     audit: Audit | None = None,
     amending: bool = False,
     status: int = 200,
-    fields: Markup | None = None,
-    hidden: list[tuple[str, str]] | None = None,
+    items: Markup | None = None,
 ):
-    """The scoring form's page; `fields`, when given, are the fields already rendered, and
-    with no `form`, `hidden` are the hidden fields' names and values."""
-    staff = staff if isinstance(staff, Observed) else Observed.of(staff)
+    """The scoring form's page; `items`, when given, are the items already rendered."""
     if audit is None:
         action = url_for("audits.new", staff=staff.id, checklist=checklist.id)
     elif amending:
         action = url_for("audits.amend", audit_id=audit.id)
     else:
         action = url_for("audits.edit", audit_id=audit.id)
-    if fields is None:
-        context = form_cache.fields_context(checklist, form)
-    else:
-        context = {"form": form, "hidden": hidden}
     return render_template(
         "audits/form.html",
         checklist=checklist,
@@ -311,8 +248,8 @@ def render_form(
         audit=audit,
         amending=amending,
         action=action,
-        fields=fields,
-        **context,
+        items=items,
+        **form_cache.fields_context(checklist, form),
     ), status
 
 

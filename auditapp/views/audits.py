@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from auditapp.extensions import db
 from auditapp.forms import AuditFilterForm, build_audit_form
-from auditapp.models import Audit, StaffMember
+from auditapp.models import Audit
 from auditapp.services import audit_queries
 from auditapp.services import audits as audit_service
 from auditapp.services.results import result_view
@@ -45,10 +45,9 @@ def new():
     chosen = af.chosen_start(request.args)
     if chosen is None:
         return af.render_start(request.args)
-    observed, checklist = chosen
+    staff, checklist = chosen
     if request.method == "GET":
-        return af.render_blank_form(checklist, observed)
-    staff = db.get_or_404(StaffMember, observed.id)
+        return af.render_blank_form(checklist, staff)
     form = build_audit_form(checklist)
     if form.fingerprint.data and form.fingerprint.data != checklist.fingerprint:
         return af.checklist_changed(form, checklist, staff)

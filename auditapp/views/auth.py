@@ -26,8 +26,6 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from auditapp.extensions import limiter
 from auditapp.forms import LoginForm
 from auditapp.models import User
-from auditapp.models.people import SIGNED_IN_USER, SignedInUser
-from auditapp.models.quick_reads import read_row
 from auditapp.security import account_key, address_key, login_failed
 from auditapp.services import logins
 from auditapp.services.users import find_user_by_email
@@ -52,7 +50,7 @@ def login_max_age() -> timedelta:
     return timedelta(days=current_app.config["LOGIN_MAX_DAYS"])
 
 
-def load_user(user_id: str) -> SignedInUser | None:
+def load_user(user_id: str) -> User | None:
     """Flask-Login's user loader: the signed-in user while their login counts, else None.
 
     The cookie names the user and carries its login's token; the login must still be open
@@ -62,15 +60,7 @@ def load_user(user_id: str) -> SignedInUser | None:
     token = session.get(LOGIN_TOKEN)
     if not user_id.isdigit() or not isinstance(token, str):
         return None
-    row = read_row(
-        SIGNED_IN_USER,
-        {
-            "user_id": int(user_id),
-            "token_hash": logins.token_hash(token),
-            "oldest": logins.oldest_start(login_max_age()),
-        },
-    )
-    return None if row is None else SignedInUser(*row)
+    return logins.user_of(int(user_id), token, max_age=login_max_age())
 
 
 def start_login(user: User) -> None:
