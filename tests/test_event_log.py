@@ -419,7 +419,7 @@ def test_the_admin_page_lists_entries_newest_first(client, submitted, login_as):
     page = table_of(client.get("/admin/log"))
     assert page.index("User created") < page.index("Audit submitted")
     assert page.index("Audit submitted") < page.index("Audit created")
-    assert f"audit {submitted}" in page and "sam@example.com" in page
+    assert f"Audit #{submitted}" in page and "sam@example.com" in page
 
 
 def test_the_admin_page_filters_by_action_and_user(client, submitted, supervisor, login_as):

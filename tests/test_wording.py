@@ -61,3 +61,19 @@ def test_the_score_card_counts_na_and_not_asked_in_the_rows_own_words(client, lo
     page = text_of(client.get(f"/audits/{audit.id}"))
     assert "Answered 3 scored, 1 N/A, 1 not asked on this channel" in page
     assert "Not asked on this channel" in page  # the row, in the same words
+
+
+def test_the_event_log_names_people_checklists_and_filters_in_words(client, login_as, make_audit):
+    admin = login_as("admin")
+    audit = make_audit()
+    client.get("/audits/export.csv")
+    client.get(f"/audits/export.csv?staff={audit.staff_member_id}")
+    page = text_of(client.get("/admin/log"))
+    assert f"Audit #{audit.id}" in page
+    assert (
+        f"Staff member: {audit.staff_member.name}" in page and "Checklist: Counter basics" in page
+    )
+    assert "Filters: none (everything the person may see)" in page
+    assert f"Filters: staff member {audit.staff_member.name}" in page
+    assert "filters: {}" not in page and "staff_member:" not in page
+    assert admin.email in page

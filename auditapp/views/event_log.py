@@ -12,7 +12,7 @@ from auditapp.extensions import db
 from auditapp.forms import options
 from auditapp.models import User
 from auditapp.models.event_log import ACTIONS
-from auditapp.services import event_log
+from auditapp.services import event_log, event_log_words
 from auditapp.validators import query_number
 
 from .access import roles_required
@@ -52,5 +52,10 @@ def index():
         per_page=current_app.config["AUDITS_PER_PAGE"],
     )
     return render_template(
-        "event_log/index.html", form=form, page=page, verdict=verdict, actions=ACTIONS
+        "event_log/index.html",
+        form=form,
+        page=page,
+        rows=event_log_words.in_words(page.items),
+        verdict=verdict,
+        actions=ACTIONS,
     )

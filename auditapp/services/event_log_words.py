@@ -1,0 +1,156 @@
+"""Event log entries in words for people: names and titles, never ids or raw JSON.
+
+The log stores ids (a name may change; the entry's hash may not), so the page looks them up
+when it shows a page of entries: one query per kind of record for the whole page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from auditapp.extensions import db
+from auditapp.models import LogEntry, StaffMember, Team, User
+from auditapp.models.people import ROLE_LABELS
+
+from .checklists import available, newest_versions
+
+DETAIL_LABELS = {
+    "staff_member": "Staff member",
+    "checklist": "Checklist",
+    "filters": "Filters",
+    "period": "Period",
+    "email": "Email",
+    "role": "Role",
+    "old": "From",
+    "new": "To",
+    "logins_ended": "Logins ended",
+    "passed": "Passed",
+    "revision": "Revision",
+    "changed": "Changed",
+    "rows": "Rows",
+    "audits": "Audits",
+}
+FILTER_LABELS = {
+    "staff_id": "staff member",
+    "team_id": "team",
+    "checklist_id": "checklist",
+    "supervisor_id": "supervisor",
+    "date_from": "from",
+    "date_to": "to",
+    "start": "from",
+    "end": "to",
+    "result": "result",
+    "status": "status",
+    "channel": "channel",
+}
+ROLE_KEYS = {"role", "old", "new"}
+
+
+@dataclass(frozen=True)
+class EntryInWords:
+    entry: LogEntry
+    subject: str
+    audit_id: int | None  # the audit the subject names, to link to
+    details: list[tuple[str, str]]
+
+
+def in_words(entries: list[LogEntry]) -> list[EntryInWords]:
+    """`entries` with their subjects and details in words."""
+    names = _Names(entries)
+    return [
+        EntryInWords(entry, *names.subject(entry.subject), names.details(entry.details or {}))
+        for entry in entries
+    ]
+
+
+class _Names:
+    """The names of every record a page of entries mentions, looked up once."""
+
+    def __init__(self, entries: list[LogEntry]) -> None:
+        staff, teams, users, checklists = set(), set(), set(), set()
+        for entry in entries:
+            kind, _, number = entry.subject.rpartition(" ")
+            if number.isdigit():
+                {"staff report": staff, "team report": teams, "user": users}.get(kind, set()).add(
+                    int(number)
+                )
+            details = entry.details or {}
+            if isinstance(details.get("staff_member"), int):
+                staff.add(details["staff_member"])
+            if isinstance(details.get("checklist"), str):
+                checklists.add(details["checklist"])
+            for value in details.values():
+                if isinstance(value, dict):
+                    staff.update(_ids(value.get("staff_id")))
+                    teams.update(_ids(value.get("team_id")))
+                    users.update(_ids(value.get("supervisor_id")))
+                    if isinstance(value.get("checklist_id"), str):
+                        checklists.add(value["checklist_id"])
+        self.staff = _lookup(StaffMember.id, StaffMember.name, staff)
+        self.teams = _lookup(Team.id, Team.name, teams)
+        self.users = _lookup(User.id, User.name, users)
+        current = available()
+        stored = newest_versions(checklists - set(current))
+        self.checklists = {c: current[c].title for c in checklists if c in current}
+        self.checklists.update({c: v.title for c, v in stored.items()})
+
+    def subject(self, subject: str) -> tuple[str, int | None]:
+        kind, _, number = subject.rpartition(" ")
+        if not number.isdigit():
+            return subject, None
+        n = int(number)
+        if kind == "audit":
+            return f"Audit #{n}", n
+        known = {"staff report": self.staff, "team report": self.teams, "user": self.users}
+        if kind in known:
+            return f"{kind.capitalize()}: {known[kind].get(n, f'#{n} (removed)')}", None
+        return subject, None
+
+    def details(self, details: dict[str, Any]) -> list[tuple[str, str]]:
+        words = []
+        for key, value in details.items():
+            label = DETAIL_LABELS.get(key, key.replace("_", " ").capitalize())
+            words.append((label, self.value(key, value)))
+        return words
+
+    def value(self, key: str, value: Any) -> str:
+        if key == "staff_member":
+            return self.staff.get(value, f"#{value} (removed)")
+        if key == "checklist":
+            return self.checklists.get(value, value)
+        if key in ROLE_KEYS:
+            return ROLE_LABELS.get(value, str(value))
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        if isinstance(value, dict):
+            return self.filters(value)
+        if isinstance(value, list):
+            return ", ".join(str(v).replace("_", " ") for v in value) or "nothing"
+        return str(value)
+
+    def filters(self, filters: dict[str, Any]) -> str:
+        if not filters:
+            return "none (everything the person may see)"
+        parts = []
+        for key, value in filters.items():
+            shown = {
+                "staff_id": lambda v: self.staff.get(v, f"#{v}"),
+                "team_id": lambda v: self.teams.get(v, f"#{v}"),
+                "supervisor_id": lambda v: self.users.get(v, f"#{v}"),
+                "checklist_id": lambda v: self.checklists.get(v, v),
+            }.get(key, lambda v: str(v).replace("_", " "))(value)
+            parts.append(f"{FILTER_LABELS.get(key, key.replace('_', ' '))} {shown}")
+        return "; ".join(parts)
+
+
+def _ids(value: Any) -> set[int]:
+    return {value} if isinstance(value, int) and not isinstance(value, bool) else set()
+
+
+def _lookup(id_column, name_column, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(id_column, name_column).where(id_column.in_(ids))).all())
