@@ -488,6 +488,23 @@ def test_the_pages_figures_come_out_the_same_as_from_rows(spread):
     mine = [a for a in spread["audits"] if a.staff_member.team_id == team]
     assert sum(b.n for b in ii.interactions(g).by_channel) == len(mine)
     assert sum(r.audits for r in iq.rater_consistency(g)) == len(mine)
+    # The band tables: from the totals (all teams) and from one pass over a team's rows.
+    for filters, audits in ((f, spread["audits"]), (g, mine)):
+        expected: dict[tuple, list[int]] = {}
+        for a in audits:
+            if a.band is not None and a.outcome is not None:
+                n_resolved = expected.setdefault((a.checklist_id, a.band), [0, 0])
+                n_resolved[0] += 1
+                n_resolved[1] += a.outcome == "resolved"
+        seen_bands = {
+            (t.checklist_id, b.band): [b.n, b.resolved]
+            for t in ii.interactions(filters).bands
+            for b in t.bands
+            if b.n
+        }
+        assert seen_bands == expected and expected
+        profile = ii.interactions(filters).profile.overall.counts
+        assert sum(profile.values()) == sum(a.customer_type in ii.LEVELS for a in audits)
     counted = {(s.checklist_id, s.item_id): s.asked for s in iq.item_analysis(g)}
     assert counted == {(c, i): asked for c, i, _, _, asked, *_ in iq._counts_from_item_rows(g)}
     heat = ins.heat_map(g)
