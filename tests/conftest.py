@@ -295,3 +295,27 @@ def clock():
     old = app_clock.set_source(lambda: stopped.moment)
     yield stopped
     app_clock.set_source(old)
+
+
+@pytest.fixture
+def count_queries(app):
+    """count_queries(fn) -> how many SQL statements fn() sent to the database."""
+    from sqlalchemy import event
+
+    def count(fn) -> int:
+        sent = []
+
+        def note(conn, cursor, statement, *args):
+            sent.append(statement)
+
+        # A fresh identity map, as a real request starts with: rows the test made would
+        # otherwise answer lazy loads without a query and hide a query per row.
+        db.session.expunge_all()
+        event.listen(db.engine, "before_cursor_execute", note)
+        try:
+            fn()
+        finally:
+            event.remove(db.engine, "before_cursor_execute", note)
+        return len(sent)
+
+    return count

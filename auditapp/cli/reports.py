@@ -9,7 +9,6 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import click
-from sqlalchemy import select
 
 from .app import app_context
 from .filters import build_filters, fail, filter_options, write_atomically
@@ -30,13 +29,13 @@ def report_audits(output: Path, jobs: int | None, fresh: bool, **options) -> Non
     """Print any number of submitted audits into one PDF, a cover page first."""
     from auditapp.extensions import db
     from auditapp.services import event_log, reports
-    from auditapp.services.audit_queries import audits_query
+    from auditapp.services.audit_queries import all_of, audits_query
 
     started = time.perf_counter()
     jobs = jobs or os.cpu_count() or 1
     with app_context():
         filters, described = build_filters(**options)
-        audits = db.session.execute(audits_query(None, filters)).unique().scalars().all()
+        audits = all_of(audits_query(None, filters))
         if not audits:
             fail("no submitted audits match these filters; nothing was written")
         ids = [a.id for a in audits]
@@ -101,21 +100,12 @@ def _init_worker(fresh: bool) -> None:
 def _render_one(task) -> bytes:
     """One audit's PDF (task: its id), or the cover page (task: ("cover", ids, filters))."""
     from auditapp.extensions import db
-    from auditapp.models import Audit
     from auditapp.services import reports
 
     try:
         if isinstance(task, tuple):
             _, ids, described = task
-            audits = (
-                db.session.execute(
-                    select(Audit).where(Audit.id.in_(ids)).options(*reports.REPORT_LOADS)
-                )
-                .unique()
-                .scalars()
-                .all()
-            )
-            by_id = {a.id: a for a in audits}
+            by_id = {a.id: a for a in reports.load_audits(ids)}
             return reports.cover_pdf([by_id[i] for i in ids], described)
         return reports.audit_pdf(reports.load_audit(task), use_cache=not _worker["fresh"])
     finally:

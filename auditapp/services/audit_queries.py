@@ -122,3 +122,13 @@ def headline_counts() -> dict[str, int]:
             select(func.count(Audit.id)).where(Audit.status == "submitted")
         ),
     }
+
+
+def count_of(query: Select) -> int:
+    """How many audits `query` (from audits_query) finds."""
+    return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+
+
+def all_of(query: Select) -> list[Audit]:
+    """Every audit `query` (from audits_query) finds, with what it loads eagerly."""
+    return list(db.session.execute(query).unique().scalars())

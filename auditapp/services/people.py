@@ -87,6 +87,12 @@ def rename_team(team: Team, name: str) -> None:
     db.session.commit()
 
 
+def active_staff_member(staff_id: int) -> StaffMember | None:
+    """The staff member with this id if they can be observed, else None."""
+    staff = db.session.get(StaffMember, staff_id)
+    return staff if staff is not None and staff.active else None
+
+
 def find_staff(name_or_code: str) -> StaffMember | None:
     """The staff member with this employee code, else the only one with this name."""
     text = name_or_code.strip()

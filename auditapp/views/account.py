@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from auditapp.extensions import db
 from auditapp.forms import OwnPasswordForm
 from auditapp.models import ROLES, User
 from auditapp.services import logins, users
@@ -17,7 +16,7 @@ bp = Blueprint("account", __name__, url_prefix="/account")
 
 
 def _me() -> User:
-    return db.session.get(User, current_user.id)
+    return current_user._get_current_object()  # the User the loader read for this request
 
 
 def _page(form: OwnPasswordForm, status: int = 200):

@@ -9,7 +9,6 @@ from typing import Any
 from flask import flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from markupsafe import Markup
-from sqlalchemy import select
 
 from auditapp import clock
 from auditapp.checklists import Checklist
@@ -22,9 +21,9 @@ from auditapp.forms import (
     item_field_name,
     options,
 )
-from auditapp.models import Audit, StaffMember, Team, User
+from auditapp.models import Audit, StaffMember, User
 from auditapp.services import audits as audit_service
-from auditapp.services import checklists
+from auditapp.services import checklists, choices, people
 from auditapp.services.audit_queries import AuditFilters
 from auditapp.validators import choice_id
 
@@ -32,12 +31,7 @@ from . import form_cache
 
 
 def fill_start_choices(form: AuditStartForm) -> None:
-    staff = db.session.execute(
-        select(StaffMember).where(StaffMember.active.is_(True)).order_by(StaffMember.name)
-    ).scalars()
-    form.staff.choices = options(
-        [(s.id, s.name + (f" ({s.team.name})" if s.team else "")) for s in staff]
-    )
+    form.staff.choices = options(choices.active_staff())
     form.checklist.choices = options([(c.id, c.title) for c in checklists.available().values()])
 
 
@@ -54,8 +48,8 @@ def chosen_start(args: Mapping[str, str]) -> tuple[StaffMember, Checklist] | Non
         return None
     if checklist is None or staff_id == 0:
         return None
-    staff = db.session.get(StaffMember, staff_id)
-    return None if staff is None or not staff.active else (staff, checklist)
+    staff = people.active_staff_member(staff_id)
+    return None if staff is None else (staff, checklist)
 
 
 def render_start(args: Mapping[str, str]):
@@ -74,18 +68,10 @@ def fill_filter_choices(form: AuditFilterForm, user: User) -> None:
         form.team.choices = options([("", "Any team")])
         form.supervisor.choices = options([("", "Any supervisor")])
     else:
-        people = db.session.execute(select(StaffMember).order_by(StaffMember.name)).scalars()
-        form.staff.choices = options([("", "Any staff member")] + [(s.id, s.name) for s in people])
-        teams = db.session.execute(select(Team).order_by(Team.name)).scalars()
-        form.team.choices = options([("", "Any team")] + [(t.id, t.name) for t in teams])
-        sups = db.session.execute(
-            select(User).where(User.role == "supervisor").order_by(User.name)
-        ).scalars()
-        form.supervisor.choices = options([("", "Any supervisor")] + [(u.id, u.name) for u in sups])
-    stored = db.session.execute(select(Audit.checklist_id).distinct()).scalars()
-    ids = sorted(set(stored) | set(checklists.available()))
-    titles = {c.id: c.title for c in checklists.available().values()}
-    form.checklist.choices = options([("", "Any checklist")] + [(i, titles.get(i, i)) for i in ids])
+        form.staff.choices = options([("", "Any staff member"), *choices.staff_names()])
+        form.team.choices = options([("", "Any team"), *choices.team_names()])
+        form.supervisor.choices = options([("", "Any supervisor"), *choices.supervisor_names()])
+    form.checklist.choices = options([("", "Any checklist"), *choices.checklists_in_use()])
     if user.role != "supervisor":
         form.status.choices = options([("", "Submitted")])
 

@@ -6,16 +6,15 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import DateField, SelectField
 from wtforms.validators import NumberRange, Optional, ValidationError
 
 from auditapp.checklists import CHANNEL_LABELS
 from auditapp.extensions import db
 from auditapp.forms import WholeNumberField, optional_int, options
-from auditapp.models import Audit, Team
+from auditapp.models import Team
 from auditapp.pdf import render_pdf
-from auditapp.services import checklists, event_log, reports
+from auditapp.services import choices, event_log, reports
 from auditapp.services import insights as ins
 from auditapp.services import insights_interactions as ii
 from auditapp.services import insights_quality as iq
@@ -49,12 +48,8 @@ class InsightFilterForm(FlaskForm):
 
 def _form() -> InsightFilterForm:
     form = InsightFilterForm(request.args)
-    teams = db.session.execute(select(Team.id, Team.name).order_by(Team.name)).all()
-    form.team.choices = options([("", "All teams")] + [(i, n) for i, n in teams])
-    stored = set(db.session.execute(select(Audit.checklist_id).distinct()).scalars())
-    titles = {c.id: c.title for c in checklists.available().values()}
-    ids = sorted(stored | set(titles))
-    form.checklist.choices = options([("", "Most audited")] + [(i, titles.get(i, i)) for i in ids])
+    form.team.choices = options([("", "All teams"), *choices.team_names()])
+    form.checklist.choices = options([("", "Most audited"), *choices.checklists_in_use()])
     form.channel.choices = options([("", "Any channel"), *CHANNEL_LABELS.items()])
     return form
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_login import current_user
-from sqlalchemy import func, select
 
-from auditapp.extensions import db
 from auditapp.forms import AuditFilterForm
 from auditapp.services import audit_queries, checklists, event_log, reports
 
@@ -49,7 +47,7 @@ def print_audits():
     if request.args and not form.validate():
         return render_template("audits/index.html", form=form, page=None), 400
     query = audit_queries.audits_query(current_user, af.filters_from(form))
-    count = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    count = audit_queries.count_of(query)
     try:
         reports.check_batch_size(count)
     except reports.BatchTooLarge as exc:
@@ -60,7 +58,7 @@ def print_audits():
             advice=str(exc),
             detail=None,
         ), 400
-    audits = db.session.execute(query).unique().scalars().all()
+    audits = audit_queries.all_of(query)
     pdf = reports.batch_pdf(audits, af.describe_filters(form))
     filters = af.filters_from(form)
     event_log.record_now("printed", current_user, "audits PDF", filters=filters, audits=count)

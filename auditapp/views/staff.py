@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
 
 from auditapp import clock
 from auditapp.extensions import db
 from auditapp.forms import RosterForm, StaffForm, options
-from auditapp.models import Audit, StaffMember, Team
-from auditapp.services import coaching, event_log, people, progress
+from auditapp.models import StaffMember
+from auditapp.services import choices, coaching, event_log, people, progress
 from auditapp.services.progress_report import progress_pdf
 from auditapp.validators import query_number
 
@@ -23,25 +21,11 @@ bp = Blueprint("staff", __name__, url_prefix="/staff")
 
 
 def _team_choices(form: StaffForm) -> None:
-    teams = db.session.execute(select(Team).order_by(Team.name)).scalars()
-    form.team_id.choices = options([(0, "— no team —")] + [(t.id, t.name) for t in teams])
+    form.team_id.choices = options([(0, "— no team —"), *choices.team_names()])
 
 
 def _list_page(form: StaffForm, roster: RosterForm, status: int = 200):
-    query = (
-        select(StaffMember)
-        .options(joinedload(StaffMember.team))
-        .order_by(StaffMember.active.desc(), StaffMember.name)
-    )
-    page = db.paginate(query, page=request.args.get("page", 1, type=query_number), per_page=50)
-    counts = dict(
-        db.session.execute(
-            select(Audit.staff_member_id, func.count(Audit.id))
-            .where(Audit.status == "submitted")
-            .where(Audit.staff_member_id.in_([s.id for s in page.items]))
-            .group_by(Audit.staff_member_id)
-        ).all()
-    )
+    page, counts = choices.staff_page(request.args.get("page", 1, type=query_number))
     return render_template(
         "staff/index.html", page=page, counts=counts, form=form, roster=roster
     ), status
@@ -58,9 +42,9 @@ def index():
             abort(403)
         if not form.validate():
             return _list_page(form, roster, 400)
-        team = db.session.get(Team, form.team_id.data) if form.team_id.data else None
+        team = dict(choices.team_names()).get(form.team_id.data)
         try:
-            staff = people.add_staff(form.name.data, team.name if team else None, form.code.data)
+            staff = people.add_staff(form.name.data, team, form.code.data)
         except people.PeopleError as exc:
             getattr(form, exc.field or "name").errors.append(str(exc))
             return _list_page(form, roster, 400)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
 
 from auditapp.extensions import db
 from auditapp.forms import TeamForm
-from auditapp.models import StaffMember, Team
-from auditapp.services import people
+from auditapp.models import Team
+from auditapp.services import choices, people
 
 from .access import READERS, STAFF_MANAGERS, roles_required
 
@@ -17,13 +16,7 @@ bp = Blueprint("teams", __name__, url_prefix="/teams")
 
 
 def _list(form: TeamForm, status: int = 200):
-    rows = db.session.execute(
-        select(Team, func.count(StaffMember.id))
-        .outerjoin(StaffMember, (StaffMember.team_id == Team.id) & StaffMember.active)
-        .group_by(Team.id)
-        .order_by(Team.name)
-    ).all()
-    return render_template("teams/index.html", rows=rows, form=form), status
+    return render_template("teams/index.html", rows=choices.teams_with_sizes(), form=form), status
 
 
 @bp.route("", methods=["GET", "POST"])

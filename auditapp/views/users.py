@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from auditapp.extensions import db
 from auditapp.forms import PasswordResetForm, RoleForm, UserForm, options
-from auditapp.models import StaffMember, User
+from auditapp.models import User
 from auditapp.models.people import ROLE_LABELS
-from auditapp.services import users
+from auditapp.services import choices, users
 
 from .access import roles_required
 
@@ -18,12 +17,8 @@ bp = Blueprint("users", __name__, url_prefix="/users")
 
 
 def _staff_choices(form: UserForm) -> None:
-    linked = select(User.staff_member_id).where(User.staff_member_id.is_not(None))
-    free = db.session.execute(
-        select(StaffMember).where(StaffMember.id.not_in(linked)).order_by(StaffMember.name)
-    ).scalars()
     form.staff_member_id.choices = options(
-        [(0, "— not a staff login —")] + [(s.id, s.name) for s in free]
+        [(0, "— not a staff login —"), *choices.unlinked_staff()]
     )
 
 

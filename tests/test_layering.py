@@ -1,0 +1,95 @@
+"""Layering: views and the command line call services, which own every query and write;
+and no page sends a query per row it shows (as Indico's query-count fixture checks)."""
+
+from __future__ import annotations
+
+import ast
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+import auditapp
+from auditapp.services import coaching
+from auditapp.services.checklists import available
+
+PACKAGE = Path(auditapp.__file__).parent
+# Rolling back after a refused write is error handling, not a query.
+ALLOWED = {"rollback", "remove", "dispose", "get_or_404"}
+QUERYING = {"execute", "scalar", "scalars", "paginate", "commit", "add", "flush", "get", "delete"}
+
+
+def _db_calls(path: Path) -> list[str]:
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        name, owner = node.func.attr, ast.unparse(node.func.value)
+        if owner in ("db", "db.session") and name in QUERYING and name not in ALLOWED:
+            found.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno}: {owner}.{name}")
+        if name == "select" or (isinstance(node.func, ast.Name) and node.func.id == "select"):
+            found.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno}: select(...)")
+    return found
+
+
+@pytest.mark.parametrize("folder", ["views", "cli"])
+def test_views_and_commands_leave_queries_and_writes_to_the_services(folder):
+    calls = [c for path in sorted((PACKAGE / folder).glob("*.py")) for c in _db_calls(path)]
+    assert not calls, "move these into a service:\n" + "\n".join(calls)
+
+
+def _world(make_staff, make_audit, make_user, people: int, first: int = 0) -> dict:
+    trainer = make_user("trainer")
+    staff = [make_staff(f"Person {n}", team=f"Team {n}") for n in range(first, first + people)]
+    for member in staff:
+        audit = make_audit(staff=member)
+        coaching.record(
+            trainer=trainer,
+            staff=member,
+            target=coaching.Target(available()["counter-basics"], ("greeted",)),
+            note="Greet first",
+            follow_up_on=date(2030, 1, 1),
+            audit=audit,
+        )
+    return {"staff": staff[0].id, "team": staff[0].team_id}
+
+
+PAGES = [
+    ("trainer", "/"),
+    ("trainer", "/audits"),
+    ("trainer", "/staff"),
+    ("trainer", "/teams"),
+    ("trainer", "/coaching"),
+    ("trainer", "/insights"),
+    ("trainer", "/teams/{team}"),
+    ("trainer", "/staff/{staff}"),
+    ("admin", "/users"),
+    ("admin", "/admin/log"),
+]
+
+
+@pytest.mark.parametrize(("role", "path"), PAGES)
+def test_no_page_sends_a_query_per_row(
+    client, login_as, make_staff, make_audit, make_user, count_queries, role, path
+):
+    """The same page over 3 and then 9 staff members, audits and coaching actions sends no
+    more queries: one per kind of row, never one per row. (It may send fewer: a person with
+    enough audits skips the "too few to judge" reads.)"""
+    login_as(role)
+    few = _world(make_staff, make_audit, make_user, 3)
+    url = path.format(**few)
+    # A request first each time: it loads what a process keeps (the checklists) and the
+    # signed-in user the test's writes expired.
+    client.get(url)
+    with_few = count_queries(lambda: client.get(url))
+    _world(make_staff, make_audit, make_user, 6, first=3)
+    client.get(url)
+    response = None
+
+    def get():
+        nonlocal response
+        response = client.get(url)
+
+    with_many = count_queries(get)
+    assert response.status_code == 200
+    assert with_many <= with_few, f"{url}: {with_few} queries for 3 rows, {with_many} for 9"
