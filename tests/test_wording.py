@@ -3,6 +3,7 @@ on the home page, the coaching list and the insights tables."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from conftest import text_of
@@ -77,3 +78,21 @@ def test_the_event_log_names_people_checklists_and_filters_in_words(client, logi
     assert f"Filters: staff member {audit.staff_member.name}" in page
     assert "filters: {}" not in page and "staff_member:" not in page
     assert admin.email in page
+
+
+def test_an_incomplete_submit_counts_what_is_missing_and_links_to_the_first(
+    client, login_as, make_staff
+):
+    from conftest import form_data
+
+    login_as("supervisor")
+    staff = make_staff()
+    answers = {"greeted": "yes", "smiled": "often", "argued": "no"}  # warmth, thanked missing
+    url = f"/audits/new?staff={staff.id}&checklist=counter-basics"
+    response = client.post(url, data=form_data(answers))
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Nothing was saved: 2 fields below need your attention." in text_of(response)
+    first = re.search(r'<a class="alert-link" href="#([^"]+)">Go to the first</a>', page)[1]
+    assert first == "item_warmth"  # the first missing item, in the form's order
+    assert f'id="{first}"' in page  # and the link lands on it

@@ -33,7 +33,7 @@ class BatchTooLarge(ValueError):
         super().__init__(
             f"{count} audits match these filters, more than the {limit} a browser download "
             "may hold. Narrow the filters (dates, team, staff member or checklist), or print "
-            "any number from a terminal with `auditapp report audits`."
+            "any number from a terminal with the command “auditapp report audits”."
         )
 
 
