@@ -39,8 +39,8 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from auditapp.checklists import CHANNEL_LABELS, NA, Checklist
 from auditapp.models.people import ROLE_LABELS
-from auditapp.services.audits import CUSTOMER_TYPES, OUTCOMES
 from auditapp.validators import InDateWindow, PlainText, choice_id, whole_number
+from auditapp.vocabulary import CUSTOMER_TYPES, OUTCOMES
 
 ITEM_PREFIX = "item_"
 COMMENT_PREFIX = "comment_"

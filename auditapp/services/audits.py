@@ -21,20 +21,6 @@ from . import checklists as checklist_store
 from . import coaching, event_log, rollups
 from .responses import after_amendment
 
-CUSTOMER_TYPES = {
-    "first_time": "First-time customer",
-    "repeat": "Repeat customer",
-    "advocate": "Advocate",
-}
-OUTCOMES = {
-    "resolved": "Resolved",
-    "escalated": "Escalated",
-    "unresolved": "Unresolved",
-    "sale": "Sale made",
-    "referral_asked": "Referral asked",
-    "information": "Information given",
-}
-
 
 class AuditError(ValueError):
     """Input that cannot be saved; `problems` maps form field names (or '') to messages."""

@@ -7,12 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from auditapp.stats import Interval, enough_to_judge, wilson
+from auditapp.vocabulary import RELATIONSHIP_LEVELS
 
 from . import month_totals
 from .checklists import newest_versions
 from .insights import InsightFilters, totals_plan, totals_where
 
-LEVELS = ("first_time", "repeat", "advocate")  # Level 1, 2 and 3 of the profile
+LEVELS = RELATIONSHIP_LEVELS  # Level 1, 2 and 3 of the profile
 NOT_RECORDED = "not_recorded"
 
 

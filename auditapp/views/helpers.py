@@ -9,8 +9,8 @@ from flask import Flask, current_app, g
 
 from auditapp import clock
 from auditapp.checklists import CHANNEL_LABELS
-from auditapp.services.audits import CUSTOMER_TYPES, OUTCOMES
 from auditapp.services.checklists import available, newest_versions
+from auditapp.vocabulary import CUSTOMER_TYPES, OUTCOMES
 
 
 def pct(value: float | None) -> str:
