@@ -93,3 +93,28 @@ def test_no_page_sends_a_query_per_row(
     with_many = count_queries(get)
     assert response.status_code == 200
     assert with_many <= with_few, f"{url}: {with_few} queries for 3 rows, {with_many} for 9"
+
+
+def test_services_are_told_who_acts_and_never_look_for_the_signed_in_user():
+    users_of_current = [
+        str(path.relative_to(PACKAGE.parent))
+        for path in sorted((PACKAGE / "services").glob("*.py"))
+        if "current_user" in path.read_text()
+    ]
+    assert not users_of_current, users_of_current
+
+
+def test_an_admins_change_to_a_user_is_logged_as_theirs(client, login_as, make_user):
+    from sqlalchemy import select
+
+    from auditapp.extensions import db
+    from auditapp.models import LogEntry
+
+    admin = login_as("admin", email="ada@example.com")
+    target = make_user("supervisor")
+    client.post(f"/users/{target.id}/active")
+    client.post(f"/users/{target.id}/role", data={"role": "trainer"})
+    client.post(f"/users/{target.id}/password", data={"password": "a new long passphrase"})
+    entries = db.session.scalars(select(LogEntry).order_by(LogEntry.id.desc()).limit(3)).all()
+    assert {e.action for e in entries} == {"user_deactivated", "role_changed", "password_reset"}
+    assert {(e.user_id, e.actor) for e in entries} == {(admin.id, "ada@example.com")}

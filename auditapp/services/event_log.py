@@ -23,8 +23,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from flask import has_request_context
-from flask_login import current_user
 from sqlalchemy import event, func, select, text
 from sqlalchemy.orm import Session
 
@@ -64,8 +62,9 @@ class Break:
 def record(action: str, user: User | None, subject: Any, **details: Any) -> None:
     """Log `action` on `subject` by `user`, written by the session's next commit.
 
-    `user` None means whoever is acting: the logged-in user during a request, else the
-    command line. `subject` is text, or a record named after the commit gives it an id.
+    `user` is who acted, passed by the caller (a service never looks for the request's
+    user); None means the command line. `subject` is text, or a record named after the
+    commit gives it an id.
     """
     if action not in ACTIONS:
         raise ValueError(f"unknown event log action {action!r}")
@@ -222,8 +221,6 @@ def entries_page(action: str | None, user: str | None, page: int, per_page: int)
 
 
 def _actor(user: User | None) -> tuple[int | None, str]:
-    if user is None and has_request_context() and current_user.is_authenticated:
-        user = current_user
     if user is not None:
         return user.id, user.email
     try:

@@ -38,6 +38,7 @@ def create_user(
     password: str,
     staff_member_id: int | None = None,
     *,
+    by: User | None = None,
     commit: bool = True,
 ) -> User:
     """Add a user; a staff login must be linked to exactly one staff member."""
@@ -70,7 +71,7 @@ def create_user(
     user = User(email=email, name=name.strip(), role=role, staff_member_id=staff_member_id)
     user.set_password(password)
     db.session.add(user)
-    event_log.record("user_created", None, user, email=email, role=role)
+    event_log.record("user_created", by, user, email=email, role=role)
     if commit:
         db.session.commit()
     return user
@@ -85,12 +86,12 @@ def list_users() -> list[User]:
     )
 
 
-def reset_password(user: User, password: str) -> None:
+def reset_password(user: User, password: str, *, by: User | None = None) -> None:
     """An admin (or the terminal) sets a new password: every login of the user ends."""
     check_password_rules(password, email=user.email, name=user.name)
     user.set_password(password)
     ended = logins.end_all(user, "password_reset")
-    event_log.record("password_reset", None, user, email=user.email, logins_ended=ended)
+    event_log.record("password_reset", by, user, email=user.email, logins_ended=ended)
     db.session.commit()
 
 
@@ -116,14 +117,14 @@ def log_out_everywhere(user: User) -> int:
     return ended
 
 
-def set_user_active(user: User, active: bool) -> None:
+def set_user_active(user: User, active: bool, *, by: User | None = None) -> None:
     """Deactivate (every login ends at once) or reactivate a user, who then logs in anew."""
     if user.active == active:
         return
     user.active = active
     ended = logins.end_all(user, "deactivated") if not active else 0
     action = "user_reactivated" if active else "user_deactivated"
-    event_log.record(action, None, user, email=user.email, logins_ended=ended)
+    event_log.record(action, by, user, email=user.email, logins_ended=ended)
     db.session.commit()
 
 
@@ -131,7 +132,7 @@ def set_user_active(user: User, active: bool) -> None:
 CHANGEABLE_ROLES = tuple(role for role in ROLES if role != "staff")
 
 
-def change_role(user: User, role: str) -> None:
+def change_role(user: User, role: str, *, by: User | None = None) -> None:
     """Give a user another role; their logins end, so no page keeps the old role's menu."""
     if role not in ROLES:
         raise PeopleError(f"Unknown role '{role}'; roles: {', '.join(ROLES)}.", "role")
@@ -146,6 +147,6 @@ def change_role(user: User, role: str) -> None:
     old, user.role = user.role, role
     ended = logins.end_all(user, "role_changed")
     event_log.record(
-        "role_changed", None, user, email=user.email, old=old, new=role, logins_ended=ended
+        "role_changed", by, user, email=user.email, old=old, new=role, logins_ended=ended
     )
     db.session.commit()

@@ -46,6 +46,7 @@ def index():
                 form.role.data,
                 form.password.data,
                 staff_member_id=form.staff_member_id.data or None,
+                by=current_user,
             )
         except users.PeopleError as exc:
             getattr(form, exc.field or "email").errors.append(str(exc))
@@ -63,7 +64,7 @@ def password(user_id: int):
     form = PasswordResetForm()
     if form.validate_on_submit():
         try:
-            users.reset_password(user, form.password.data)
+            users.reset_password(user, form.password.data, by=current_user)
         except users.PeopleError as exc:
             form.password.errors.append(str(exc))
         else:
@@ -80,7 +81,7 @@ def toggle_active(user_id: int):
     user = db.get_or_404(User, user_id)
     if user.id == current_user.id:
         abort(400, "You cannot deactivate your own login.")
-    users.set_user_active(user, not user.active)
+    users.set_user_active(user, not user.active, by=current_user)
     if user.active:
         flash(f"{user.email} is active again and can log in.", "success")
     else:
@@ -100,7 +101,7 @@ def role(user_id: int):
     if not form.validate():
         abort(400, "Choose one of the roles offered.")
     try:
-        users.change_role(user, form.role.data)
+        users.change_role(user, form.role.data, by=current_user)
     except users.PeopleError as exc:
         abort(400, str(exc))
     flash(
