@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from flask_wtf import FlaskForm
@@ -37,6 +37,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from auditapp import clock
 from auditapp.checklists import CHANNEL_LABELS, NA, Checklist
 from auditapp.models.people import ROLE_LABELS
 from auditapp.validators import InDateWindow, PlainText, choice_id, whole_number
@@ -262,8 +263,9 @@ class _AuditFormBase(AuditHiddenFields):
     submit = SubmitField("Submit audit")
 
     def validate_observed_at(self, field):
-        # Allow a few minutes of clock difference between the tablet and the server.
-        if field.data and field.data > datetime.now() + timedelta(minutes=10):
+        # The organisation's wall time, as the supervisor types it; a few minutes of clock
+        # difference between the tablet and the server are allowed.
+        if field.data and field.data > clock.local_now() + timedelta(minutes=10):
             raise ValidationError("This is in the future: enter when the interaction happened.")
 
 

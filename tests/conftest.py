@@ -319,3 +319,25 @@ def count_queries(app):
         return len(sent)
 
     return count
+
+
+# The audit tests' people and their submitted audit (tests/test_audits_*.py); a test file may
+# define its own fixture of the same name.
+@pytest.fixture
+def supervisor(login_as):
+    return login_as("supervisor")
+
+
+@pytest.fixture
+def staff(make_staff):
+    return make_staff("Ana Lopez", "Front desk")
+
+
+@pytest.fixture
+def submitted(client, supervisor, staff):
+    """An audit submitted through the form; returns (audit id, the form data posted)."""
+    data = form_data(token="tok-submitted")
+    response = client.post(f"/audits/new?staff={staff.id}&checklist=counter-basics", data=data)
+    assert response.status_code == 302, text_of(response)
+    client.get(response.headers["Location"])  # read the flash message
+    return int(response.headers["Location"].rsplit("/", 1)[1]), data

@@ -62,3 +62,22 @@ def test_the_stopped_clock_is_what_the_app_reads(app, clock):
     assert app_clock.utcnow() == datetime(2030, 1, 1)
     clock.advance(hours=1)
     assert app_clock.utcnow() == datetime(2030, 1, 1, 1)
+
+
+@pytest.mark.parametrize(
+    ("typed", "future"), [("2026-12-04T22:35", False), ("2026-12-04T23:30", True)]
+)
+def test_in_the_future_means_after_now_in_the_organisations_zone(new_york, clock, typed, future):
+    """03:30 UTC on the 5th is 22:30 on the 4th in New York: 23:30 there is still to come,
+    though it is long past in UTC."""
+    from conftest import form_data
+
+    clock.set(datetime(2026, 12, 5, 3, 30, tzinfo=UTC))
+    users.create_user("sam@example.com", "Sam", "supervisor", PASSWORD)
+    staff = people.add_staff("Ana Lopez", "Front desk")
+    client = new_york.test_client()
+    client.post("/login", data={"email": "sam@example.com", "password": PASSWORD})
+    url = f"/audits/new?staff={staff.id}&checklist=counter-basics"
+    response = client.post(url, data=form_data(observed_at=typed))
+    assert response.status_code == (400 if future else 302), text_of(response)
+    assert ("This is in the future" in text_of(response)) is future
