@@ -17,13 +17,6 @@ from auditapp.models import Audit, AuditEvent, AuditItem, StaffMember, User
 from auditapp.services import audits as audit_service
 from auditapp.services import checklists as checklist_store
 
-ITEM_TEXTS = {
-    "greeted": "Greeted the customer",
-    "warmth": "Greeted with warmth",
-    "smiled": "Smiled",
-    "thanked": "Thanked the customer",
-    "argued": "Argued with the customer",
-}
 # Overall (2 * 88 + 50) / 3 when "thanked" is answered "no" and everything else is good.
 THANKED_NO_OVERALL = (2 * 88 + 50) / 3
 

@@ -187,6 +187,16 @@ def login_as(make_user, login):
     return lambda role, **kwargs: login(make_user(role, **kwargs))
 
 
+# The items of tests/data/valid/counter-basics.yaml, by id.
+ITEM_TEXTS = {
+    "greeted": "Greeted the customer",
+    "warmth": "Greeted with warmth",
+    "smiled": "Smiled",
+    "thanked": "Thanked the customer",
+    "argued": "Argued with the customer",
+}
+
+
 GOOD_ANSWERS = {
     "greeted": "yes",
     "warmth": "4",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from audits_support import (
-    ITEM_TEXTS,
     THANKED_NO_OVERALL,
     assert_between,
     audit_count,
@@ -14,7 +13,7 @@ from audits_support import (
     items_of,
     textarea,
 )
-from conftest import GOOD_ANSWERS, text_of
+from conftest import GOOD_ANSWERS, ITEM_TEXTS, text_of
 
 # --- 5. amending -------------------------------------------------------------------------
 

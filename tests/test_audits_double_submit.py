@@ -7,7 +7,6 @@ import threading
 
 import pytest
 from audits_support import (
-    ITEM_TEXTS,
     audit_count,
     audit_id_from,
     events_of,
@@ -17,7 +16,7 @@ from audits_support import (
     run_in_threads,
     start_in_own_context,
 )
-from conftest import form_data, text_of
+from conftest import ITEM_TEXTS, form_data, text_of
 from sqlalchemy import func, select
 
 from auditapp.extensions import db

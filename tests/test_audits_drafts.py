@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from audits_support import (
-    ITEM_TEXTS,
     assert_between,
     audit_count,
     audit_id_from,
@@ -16,7 +15,7 @@ from audits_support import (
     new_url,
     textarea,
 )
-from conftest import GOOD_ANSWERS, form_data, text_of
+from conftest import GOOD_ANSWERS, ITEM_TEXTS, form_data, text_of
 from sqlalchemy import func, select
 
 from auditapp.extensions import db

@@ -8,7 +8,6 @@ from decimal import Decimal
 
 import pytest
 from audits_support import (
-    ITEM_TEXTS,
     THANKED_NO_OVERALL,
     assert_between,
     audit_count,
@@ -24,7 +23,7 @@ from audits_support import (
     new_url,
     radio_values,
 )
-from conftest import GOOD_ANSWERS, form_data, text_of
+from conftest import GOOD_ANSWERS, ITEM_TEXTS, form_data, text_of
 
 # --- 1. creating -------------------------------------------------------------------------
 

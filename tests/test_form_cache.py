@@ -37,16 +37,6 @@ def checklists_dir(tmp_path):
 
 
 @pytest.fixture
-def supervisor(login_as):
-    return login_as("supervisor")
-
-
-@pytest.fixture
-def staff(make_staff):
-    return make_staff("Ana Lopez", "Front desk")
-
-
-@pytest.fixture
 def now(clock):
     """The app's clock stopped at 20 Nov 2026 09:41:17 (the organisation's zone is UTC here)."""
     clock.set(datetime(2026, 11, 20, 9, 41, 17, tzinfo=UTC))

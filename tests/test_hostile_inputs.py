@@ -7,6 +7,7 @@ changes nothing: no audit or user stored, no download or print in the event log.
 
 from __future__ import annotations
 
+import importlib
 import re
 from datetime import date
 from decimal import Decimal
@@ -340,55 +341,38 @@ def test_an_export_whose_query_fails_is_not_logged(app, client, world, monkeypat
     assert log_actions() == before
 
 
-def test_a_printed_batch_that_fails_to_render_is_not_logged(app, client, world, monkeypatch):
-    from auditapp.services import reports
+# (module with the renderer, its name, who downloads, the download's URL)
+FAILING_RENDERERS = {
+    "printed batch": ("auditapp.services.reports", "batch_pdf", "author", "/audits/print"),
+    "team report": (
+        "auditapp.views.insights",
+        "render_pdf",
+        "trainer",
+        "/teams/{w.olga.team_id}/report.pdf",
+    ),
+    "staff report": (
+        "auditapp.views.staff",
+        "progress_pdf",
+        "trainer",
+        "/staff/{w.olga.id}/report.pdf",
+    ),
+    "audit PDF": ("auditapp.services.reports", "audit_pdf", "author", "/audits/{w.audit.id}.pdf"),
+}
 
+
+@pytest.mark.parametrize(
+    ("module", "renderer", "who", "url"), FAILING_RENDERERS.values(), ids=FAILING_RENDERERS.keys()
+)
+def test_a_pdf_that_fails_to_render_is_not_logged(
+    app, client, world, monkeypatch, module, renderer, who, url
+):
     def broken(*args, **kwargs):
         raise RuntimeError("renderer down")
 
-    monkeypatch.setattr(reports, "batch_pdf", broken)
-    login(client, world.author)
+    monkeypatch.setattr(importlib.import_module(module), renderer, broken)
+    login(client, getattr(world, who))
     before = log_actions()
-    assert client.get("/audits/print").status_code == 500
-    assert log_actions() == before
-
-
-def test_a_team_report_that_fails_to_render_is_not_logged(app, client, world, monkeypatch):
-    from auditapp.views import insights
-
-    def broken(*args, **kwargs):
-        raise RuntimeError("renderer down")
-
-    monkeypatch.setattr(insights, "render_pdf", broken)
-    login(client, world.trainer)
-    before = log_actions()
-    assert client.get(f"/teams/{world.olga.team_id}/report.pdf").status_code == 500
-    assert log_actions() == before
-
-
-def test_a_staff_report_that_fails_to_render_is_not_logged(app, client, world, monkeypatch):
-    from auditapp.views import staff
-
-    def broken(*args, **kwargs):
-        raise RuntimeError("renderer down")
-
-    monkeypatch.setattr(staff, "progress_pdf", broken)
-    login(client, world.trainer)
-    before = log_actions()
-    assert client.get(f"/staff/{world.olga.id}/report.pdf").status_code == 500
-    assert log_actions() == before
-
-
-def test_an_audit_pdf_that_fails_to_render_is_not_logged(app, client, world, monkeypatch):
-    from auditapp.services import reports
-
-    def broken(*args, **kwargs):
-        raise RuntimeError("renderer down")
-
-    monkeypatch.setattr(reports, "audit_pdf", broken)
-    login(client, world.author)
-    before = log_actions()
-    assert client.get(f"/audits/{world.audit.id}.pdf").status_code == 500
+    assert client.get(url.format(w=world)).status_code == 500
     assert log_actions() == before
 
 

@@ -20,7 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import GOOD_ANSWERS, PASSWORD, running_app, text_of
+from conftest import GOOD_ANSWERS, ITEM_TEXTS, PASSWORD, running_app, text_of
 from pypdf import PdfReader
 
 from auditapp import create_app
@@ -30,13 +30,6 @@ from auditapp.services import audits as audit_service
 from auditapp.services import people, reports, users
 from auditapp.services.checklists import available
 
-ITEM_TEXTS = {
-    "greeted": "Greeted the customer",
-    "warmth": "Greeted with warmth",
-    "smiled": "Smiled",
-    "thanked": "Thanked the customer",
-    "argued": "Argued with the customer",
-}
 SECTION_TITLES = {"greeting": "Greeting", "closing": "Closing"}
 A4 = (595.28, 841.89)
 LETTER = (612, 792)
