@@ -1,220 +1,120 @@
-"""Load: supervisors scoring audits at once against `auditapp serve`, beside hello-world.
+"""Load: simulated supervisors and trainers at work against `auditapp serve`.
 
-    python bench/load.py [--database sqlite|pg] [--database-url URL] [--seconds 30]
-                         [--supervisors 20] [--threads 8] [--workers 1] [--redis-url URL]
-                         [--rounds 5]
+    python bench/load.py [--database sqlite|pg] [--database-url URL] [--people 30]
+                         [--supervisors-share 0.7] [--workers 1] [--threads 8]
+                         [--redis-url URL] [--minutes 3] [--ramp 30] [--think 1-5]
+                         [--cpu-seconds 8] [--hello-seconds 30] [--rounds 5] [--seed 7]
 
 Starts `auditapp serve` on a free port with a fresh database: SQLite in a temporary
-instance folder, or PostgreSQL in a database `auditapp_load` that it creates and drops
-(with --database-url, that database's public schema is emptied instead). The server is
-waitress, or with --workers above 1 gunicorn with that many processes, which then count
-login limits in Redis at --redis-url. It adds the supervisors and staff members through
-the services, then runs, with one client thread per supervisor, each with its own
-keep-alive connection and cookies:
+folder, or PostgreSQL in a database `bench_load` that it creates and drops (with
+--database-url, that database's public schema is emptied instead). Before the server
+starts it loads `auditapp demo`'s organisation (about 2,400 audits over a year, two teams
+of six) and adds the simulated users through the services. Then three phases:
 
-1. audits (--seconds): log in, then over and over open the new-audit form (reading the
-   CSRF token, the form token and the checklist fingerprint from the HTML), post a complete
-   audit of a shipped checklist with answers of its own, and open the result it is sent to;
-2. form page and hello (--seconds each), taking turns --rounds times: the same clients only
-   open the new-audit form; then as many clients open bench/hello_app.py, which runs beside
-   it under the same server code with the same processes and threads. Taking turns puts
-   both under the same minutes of a machine whose speed drifts.
+1. People at work (--ramp seconds of arrivals, then --minutes measured). Each person is
+   one thread with its own connection and cookies (bench/people.py) and logs in through
+   the login form. A supervisor (--supervisors-share of the people) opens a blank audit
+   form, fills it, saves a draft with half the answers (the redirect opens the draft),
+   submits the complete audit (the redirect opens the result) and opens its PDF. A trainer
+   opens a staff member's page, a team's page, /insights and a team's audits as CSV from a
+   date. Between two clicks each waits a think time drawn uniformly from --think seconds.
+   Pages are counted from the end of the ramp-up, logins from the start.
+2. CPU per page (--cpu-seconds per page): a few clients open one kind of page after
+   another with no pause; the server processes' CPU (user + system, from Linux's /proc)
+   divided by the pages served.
+3. The blank form against bench/hello_app.py (--hello-seconds, in --rounds turns), under
+   the same server code, processes and threads: requests per second, as information.
 
-It prints requests/s, median and 95th-percentile latency and errors per step, the form
-page's requests/s as a share of hello-world's (overall and in each round), the CPU each
-server spent per request in those turns (from Linux's /proc), and then checks
-in the database that every audit the server said was saved exists exactly once with the
-score the client expects (computed by auditapp.scoring from the answers it sent).
-
-The clients are plain http.client (no extra dependency) and run in this one process, on the
-same machine as the server: they take CPU from it, so keep them light.
+It prints a table per phase and checks in the database that every audit the server said
+was submitted is there exactly once, submitted, with the score auditapp.scoring gives for
+the answers sent, all its item and section rows and its two events; every draft it said
+was saved is there as a draft; and nothing else was stored for these supervisors. It
+exits 1 on any error or a failed check (a page over 150 ms at the 95th percentile is
+marked, not fatal).
 """
 
+# ruff: noqa: E402 (the instance folder and bench/ on the path come before the imports)
 from __future__ import annotations
 
 import argparse
-import http.client
+import contextlib
+import math
 import os
 import random
-import re
+import secrets
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlencode
 
 BENCH = Path(__file__).resolve().parent
 os.environ.setdefault("AUDITAPP_INSTANCE_PATH", tempfile.mkdtemp(prefix="auditapp-load-"))
+sys.path.insert(0, str(BENCH))
 
-from sqlalchemy import create_engine, func, select, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from people import (
+    PAGES,
+    TRAINER_PAGES,
+    Failed,
+    Person,
+    Saved,
+    Stats,
+    Supervisor,
+    Trainer,
+    answers_for,
+    audit_id_in,
+    interaction_fields,
+    trainer_path,
+)
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
 
-from auditapp import create_app  # noqa: E402
-from auditapp.checklists import NA  # noqa: E402
-from auditapp.extensions import db  # noqa: E402
-from auditapp.forms import comment_field_name, item_field_name  # noqa: E402
-from auditapp.models import Audit, AuditEvent, AuditItem, AuditSection  # noqa: E402
-from auditapp.scoring import normalise_answer, score  # noqa: E402
-from auditapp.services import checklists as checklist_store  # noqa: E402
-from auditapp.services import people, users  # noqa: E402
-from auditapp.services.setup import upgrade_schema  # noqa: E402
+from auditapp import create_app
+from auditapp.extensions import db
+from auditapp.models import Audit, AuditEvent, AuditItem, AuditSection, StaffMember, Team
+from auditapp.scoring import score
+from auditapp.services import checklists as checklist_store
+from auditapp.services import demo, users
+from auditapp.services.setup import upgrade_schema
 
-PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/auditapp_load"
+PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_load"
 PASSWORD = "load-bench-password"
 SECRET = "load-bench-secret"
-# Twenty supervisors log in from 127.0.0.1 within a second: far above what the login limit
-# allows one address, so the bench raises the limit (login throttling is not what it measures).
-SERVER_ENV = {"AUDITAPP_LOGIN_LIMIT_PER_ADDRESS": "10000 per minute"}
-HIDDEN = {
-    name: re.compile(rf'name="{name}" type="hidden" value="([^"]*)"')
-    for name in ("csrf_token", "token", "fingerprint")
+TARGET_MS = 150
+# Every simulated person logs in from 127.0.0.1, far more often than the login limits allow
+# one address or (in the CPU phase) one account: throttling is not what this measures.
+SERVER_ENV = {
+    "AUDITAPP_LOGIN_LIMIT_PER_ADDRESS": "100000 per minute",
+    "AUDITAPP_LOGIN_LIMIT_PER_ACCOUNT": "100000 per minute",
 }
 
 
-class Client:
-    """One browser: a keep-alive connection and its cookies."""
+class RunClock:
+    """When the ramp-up ends and the run is over, in time.monotonic()."""
 
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.cookies: dict[str, str] = {}
-        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    def __init__(self, ramp: float, minutes: float) -> None:
+        self.started = time.monotonic()
+        self.ramp_end = self.started + ramp
+        self.deadline = self.ramp_end + minutes * 60
 
-    def request(self, method: str, path: str, form: dict | None = None):
-        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
-        body = None
-        if form is not None:
-            body = urlencode(form)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        try:
-            self.connection.request(method, path, body=body, headers=headers)
-            response = self.connection.getresponse()
-            page = response.read().decode()
-        except (OSError, http.client.HTTPException):
-            self.connection.close()  # the next request opens a new connection
-            raise
-        for cookie in response.headers.get_all("Set-Cookie") or []:
-            name, _, rest = cookie.partition("=")
-            self.cookies[name] = rest.split(";", 1)[0]
-        return response.status, response.headers.get("Location", ""), page
+    def measuring(self) -> bool:
+        return self.ramp_end <= time.monotonic() < self.deadline
+
+    def over(self) -> bool:
+        return time.monotonic() >= self.deadline
 
 
-@dataclass
-class Stats:
-    times: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
-    errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    examples: list[str] = field(default_factory=list)
+class Always:
+    """The clock of the CPU phase: every request counts; the phase stops people itself."""
 
-    def timed(self, step: str, client: Client, method: str, path: str, form=None, want=200):
-        start = time.perf_counter()
-        try:
-            status, location, page = client.request(method, path, form)
-        except (OSError, http.client.HTTPException) as exc:
-            self.fail(step, f"{step}: {exc!r}")
-            return None
-        self.times[step].append(time.perf_counter() - start)
-        if status != want:
-            self.fail(step, f"{step}: HTTP {status} {location} {page[:200]!r}")
-            return None
-        return location, page
+    def measuring(self) -> bool:
+        return True
 
-    def fail(self, step: str, example: str) -> None:
-        self.errors[step] += 1
-        if len(self.examples) < 5:
-            self.examples.append(example)
-
-
-@dataclass
-class Saved:
-    audit_id: int
-    token: str
-    checklist_id: str
-    channel: str
-    answers: dict[str, str]
-
-
-def answers_for(rng: random.Random, checklist) -> tuple[dict[str, str], dict[str, str]]:
-    """Form fields for a complete audit: a mostly good interaction with some misses and N/A."""
-    fields, answers = {}, {}
-    for _, item in checklist.iter_items():
-        values = [o.value for o in sorted(checklist.scale_for(item), key=lambda o: o.points)]
-        if item.allow_na and rng.random() < 0.08:
-            value = NA
-        elif rng.random() < 0.75:
-            value = values[0] if item.kind == "dont" else values[-1]
-        else:
-            value = rng.choice(values)
-        fields[item_field_name(item.id)] = value
-        answers[item.id] = normalise_answer(value)
-        if rng.random() < 0.2:
-            fields[comment_field_name(item.id)] = f"Seen at {rng.randrange(1, 60)} min"
-    return fields, answers
-
-
-def supervisor_flow(port, email, staff_ids, checklists, deadline, stats, saved, rng):
-    """Log in, then form, submit, result until the deadline; returns the logged-in client."""
-    client = Client(port)
-    got = stats.timed("login form", client, "GET", "/login")
-    if got is None:
-        return None
-    csrf = HIDDEN["csrf_token"].search(got[1]).group(1)
-    form = {"email": email, "password": PASSWORD, "csrf_token": csrf}
-    if stats.timed("login", client, "POST", "/login", form, want=302) is None:
-        return None
-    while time.monotonic() < deadline:
-        checklist = rng.choice(checklists)
-        path = f"/audits/new?staff={rng.choice(staff_ids)}&checklist={checklist.id}"
-        got = stats.timed("form", client, "GET", path)
-        if got is None:
-            continue
-        hidden = {name: pattern.search(got[1]).group(1) for name, pattern in HIDDEN.items()}
-        if hidden["fingerprint"] != checklist.fingerprint:
-            stats.fail("form", f"fingerprint {hidden['fingerprint']} != {checklist.fingerprint}")
-            continue
-        channel = rng.choice(checklist.channels or ("in_person",))
-        fields, answers = answers_for(rng, checklist)
-        observed = datetime.now() - timedelta(minutes=rng.randrange(5, 600))
-        post = {
-            **hidden,
-            **fields,
-            "channel": channel,
-            "observed_at": observed.strftime("%Y-%m-%dT%H:%M"),
-            "customer_type": rng.choice(["first_time", "repeat", "advocate"]),
-            "duration_minutes": str(rng.randrange(1, 30)),
-            "outcome": rng.choice(["resolved", "sale", "information"]),
-            "monetary_value": "",
-            "notes": "Load bench",
-            "submit": "Submit",
-        }
-        got = stats.timed("submit", client, "POST", path, post, want=302)
-        if got is None:
-            continue
-        match = re.fullmatch(r"(?:http://[^/]+)?/audits/(\d+)", got[0])
-        if match is None:
-            stats.fail("submit", f"submit redirected to {got[0]}")
-            continue
-        saved.append(Saved(int(match[1]), hidden["token"], checklist.id, channel, answers))
-        stats.timed("result", client, "GET", got[0].split("127.0.0.1:" + str(port))[-1])
-    return client
-
-
-def repeat_get(client: Client, path: str, step: str, deadline: float, stats: Stats) -> None:
-    while time.monotonic() < deadline:
-        stats.timed(step, client, "GET", path)
-
-
-def run_threads(count: int, target) -> None:
-    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    def over(self) -> bool:
+        return False
 
 
 def process_tree_cpu(pid: int) -> float | None:
@@ -295,33 +195,303 @@ def fresh_database(args) -> tuple[str, object]:
     return PG_DEFAULT, drop
 
 
-def prepare(url: str, supervisors: int):
-    """Schema, supervisors and staff members; returns (emails, staff ids, checklists)."""
+def prepare(url: str, supervisors: int, trainers: int) -> dict:
+    """The demo organisation and the simulated users; what the people need to know."""
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": SECRET})
     with app.app_context():
         upgrade_schema()
-        emails = []
-        for i in range(supervisors):
-            email = f"supervisor{i + 1}@load.example.com"
-            users.create_user(email, f"Supervisor {i + 1}", "supervisor", PASSWORD)
-            emails.append(email)
-        staff_ids = [
-            people.add_staff(f"Staff member {i + 1}", f"Team {i % 4 + 1}").id
-            for i in range(max(supervisors, 10))
-        ]
-        checklists = list(checklist_store.available().values())
+        audits = demo.load()
+        people = {"supervisor": [], "trainer": []}
+        for role, count in (("supervisor", supervisors), ("trainer", trainers)):
+            for i in range(count):
+                email = f"{role}{i + 1}@load.example.com"
+                user = users.create_user(email, f"{role.title()} {i + 1}", role, PASSWORD)
+                people[role].append((email, user.id))
+        world = {
+            "demo audits": audits,
+            "people": people,
+            "staff": list(db.session.scalars(select(StaffMember.id).order_by(StaffMember.id))),
+            "teams": list(db.session.scalars(select(Team.id).order_by(Team.id))),
+            "checklists": list(checklist_store.available().values()),
+        }
         db.engine.dispose()
-    return emails, staff_ids, checklists
+    return world
 
 
-def check_saved(url: str, saved: list[Saved], checklists) -> dict[str, int]:
-    """Every audit the server said it saved: there once, complete, with the expected score."""
-    by_id = {c.id: c for c in checklists}
+def run_threads(targets) -> None:
+    threads = [threading.Thread(target=target) for target in targets]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def people_at_work(args, port, world, saved, server) -> dict:
+    """Phase 1: every person in a thread of their own, arriving over the ramp-up."""
+    clock = RunClock(args.ramp, args.minutes)
+    stats = Stats()
+    think = args.think
+    everyone: list[Person] = []
+    for i, (email, _) in enumerate(world["people"]["supervisor"]):
+        rng = random.Random(args.seed * 10_000 + i)
+        everyone.append(
+            Supervisor(
+                port, email, PASSWORD, rng, stats, think, clock,
+                staff_ids=world["staff"], checklists=world["checklists"], saved=saved,
+            )
+        )  # fmt: skip
+    for i, (email, _) in enumerate(world["people"]["trainer"]):
+        rng = random.Random(args.seed * 10_000 + 5_000 + i)
+        everyone.append(
+            Trainer(
+                port, email, PASSWORD, rng, stats, think, clock,
+                staff_ids=world["staff"], team_ids=world["teams"],
+            )
+        )  # fmt: skip
+    random.Random(args.seed).shuffle(everyone)
+    gap = args.ramp / max(1, len(everyone))
+
+    def arrive(n: int, person: Person):
+        def go():
+            time.sleep(n * gap)
+            person.run()
+
+        return go
+
+    cpu = {}
+
+    def measure():  # the server's CPU over the measured minutes only
+        time.sleep(max(0.0, clock.ramp_end - time.monotonic()))
+        cpu["start"], cpu["load"] = process_tree_cpu(server.pid), os.getloadavg()
+        time.sleep(max(0.0, clock.deadline - time.monotonic()))
+        cpu["end"] = process_tree_cpu(server.pid)
+
+    client_cpu = time.process_time()
+    meter = threading.Thread(target=measure)
+    meter.start()
+    run_threads([arrive(n, p) for n, p in enumerate(everyone)])
+    meter.join()
+    measured = sum(len(stats.times[p]) for p in PAGES if p not in ("login page", "login", "home"))
+    return {
+        "stats": stats,
+        "requests": measured,
+        "server cpu": (cpu["end"] - cpu["start"]) if cpu.get("start") is not None else None,
+        "client cpu": time.process_time() - client_cpu,
+        "reconnects": sum(p.browser.reconnects for p in everyone),
+        "load": cpu.get("load"),
+        "load after": os.getloadavg(),
+    }
+
+
+class PageCpu:
+    """Phase 2's clients: per client a supervisor and a trainer already logged in, and the
+    drafts and audits this client made (a draft is submitted by the one who saved it)."""
+
+    def __init__(self, args, port, world, saved: list[Saved]) -> None:
+        self.world, self.saved, self.stats = world, saved, Stats()
+        self.rngs = [random.Random(args.seed * 777 + i) for i in range(args.cpu_clients)]
+        self.sup, self.tra = [], []
+        for i, rng in enumerate(self.rngs):
+            for role, into in (("supervisor", self.sup), ("trainer", self.tra)):
+                emails = world["people"][role]
+                if emails:
+                    email = emails[i % len(emails)][0]
+                    person = Person(port, email, PASSWORD, rng, self.stats, (0, 0), Always())
+                    person.log_in()
+                    into.append(person)
+        self.drafts: list[list[dict]] = [[] for _ in self.rngs]
+        self.audits: list[list[int]] = [[] for _ in self.rngs]
+        self.rendered: list[list[int]] = [[] for _ in self.rngs]
+        self.next = [0] * len(self.rngs)
+
+    def steps(self) -> list[tuple[str, object]]:
+        steps = []
+        if self.sup:
+            steps += [("form", self.form), ("draft save", self.draft_save)]
+            steps += [("draft open", self.draft_open), ("submit", self.submit)]
+            steps += [("result", self.result), ("PDF, first", self.pdf_first)]
+            steps += [("PDF, again", self.pdf_again)]
+        if self.tra:
+            steps += [(page, self.trainer(page)) for page in TRAINER_PAGES]
+        return steps
+
+    def _new_path(self, rng, checklist) -> str:
+        return f"/audits/new?staff={rng.choice(self.world['staff'])}&checklist={checklist.id}"
+
+    def form(self, i: int) -> None:
+        rng = self.rngs[i]
+        self.sup[i].click("form", "GET", self._new_path(rng, rng.choice(self.world["checklists"])))
+
+    def draft_save(self, i: int) -> None:
+        """A complete audit saved as a draft (with a token of its own, as a new form has)."""
+        rng = self.rngs[i]
+        checklist = rng.choice(self.world["checklists"])
+        channel = rng.choice(checklist.channels or ("in_person",))
+        fields, answers = answers_for(rng, checklist)
+        token = secrets.token_urlsafe(24)
+        form = {
+            "csrf_token": self.sup[i].csrf,
+            "token": token,
+            "fingerprint": checklist.fingerprint,
+            **interaction_fields(rng, channel),
+            **fields,
+        }
+        path = self._new_path(rng, checklist)
+        location, _ = self.sup[i].click(
+            "draft save", "POST", path, {**form, "save_draft": "Save draft"}, want=302
+        )
+        audit_id = audit_id_in(location, r"/audits/(\d+)/edit")
+        self.saved.append(Saved(audit_id, token, checklist.id, channel, {}, "draft"))
+        draft = Saved(audit_id, token, checklist.id, channel, answers, "submitted")
+        self.drafts[i].append({"saved": draft, "form": form})
+
+    def draft_open(self, i: int) -> None:
+        draft = self.drafts[i][self.next[i] % len(self.drafts[i])]
+        self.next[i] += 1
+        self.sup[i].click("draft open", "GET", f"/audits/{draft['saved'].audit_id}/edit")
+
+    def submit(self, i: int) -> None:
+        if not self.drafts[i]:
+            raise Failed("no draft left to submit")
+        draft = self.drafts[i].pop()
+        audit_id = draft["saved"].audit_id
+        post = {**draft["form"], "submit": "Submit audit"}
+        location, _ = self.sup[i].click(
+            "submit", "POST", f"/audits/{audit_id}/edit", post, want=302
+        )
+        if audit_id_in(location, r"/audits/(\d+)") == audit_id:
+            self.saved.append(draft["saved"])
+            self.audits[i].append(audit_id)
+
+    def result(self, i: int) -> None:
+        self.sup[i].click("result", "GET", f"/audits/{self.rngs[i].choice(self.audits[i])}")
+
+    def pdf_first(self, i: int) -> None:
+        """Each audit this client submitted, rendered for the first time."""
+        if self.next[i] >= len(self.audits[i]):
+            raise Failed("every audit rendered once already")
+        self.next[i] += 1
+        audit_id = self.audits[i][self.next[i] - 1]
+        self.sup[i].click("PDF, first", "GET", f"/audits/{audit_id}.pdf")
+        self.rendered[i].append(audit_id)
+
+    def pdf_again(self, i: int) -> None:
+        """An audit's PDF already rendered (by this bench), from the server's cache."""
+        audit_id = self.rngs[i].choice(self.rendered[i])
+        self.sup[i].click("PDF, again", "GET", f"/audits/{audit_id}.pdf")
+
+    def trainer(self, page: str):
+        def get(i: int) -> None:
+            path = trainer_path(page, self.rngs[i], self.world["staff"], self.world["teams"])
+            self.tra[i].click(page, "GET", path)
+
+        return get
+
+    def run(self, seconds: float, server) -> list[tuple]:
+        """(page, requests, req/s, server CPU ms per request, median ms) of each page."""
+        rows = []
+        for page, action in self.steps():
+            self.next = [0] * len(self.rngs)
+            deadline = time.monotonic() + seconds
+
+            def loop(i: int, action=action, deadline=deadline):
+                def go():
+                    while time.monotonic() < deadline:
+                        try:
+                            action(i)
+                        except (Failed, IndexError, ZeroDivisionError):
+                            time.sleep(0.05)  # nothing left to do for this client
+
+                return go
+
+            before, started = process_tree_cpu(server.pid), time.monotonic()
+            run_threads([loop(i) for i in range(len(self.rngs))])
+            spent, after = time.monotonic() - started, process_tree_cpu(server.pid)
+            times = self.stats.times.get(page, [])
+            cpu = (after - before) * 1000 / len(times) if times and before is not None else None
+            rows.append((page, len(times), len(times) / spent, cpu, percentile(times, 0.5)))
+        return rows
+
+
+def form_vs_hello(args, port, world, env, work, server_options, server) -> dict:
+    """Phase 3: the blank form and hello-world in turns, as many clients, no pause."""
+    hello_port = free_port()
+    hello = start(
+        [sys.executable, str(BENCH / "hello_app.py"), "--port", str(hello_port), *server_options],
+        hello_port,
+        env,
+        work / "hello.log",
+    )
+    stats, hello_stats = Stats(), Stats()
+    try:
+        email = world["people"]["supervisor"][0][0]
+        forms = []
+        for i in range(args.hello_clients):
+            person = Person(port, email, PASSWORD, random.Random(i), stats, (0, 0), Always())
+            person.log_in()
+            forms.append(person)
+        hellos = [
+            Person(hello_port, "", "", random.Random(i), hello_stats, (0, 0), Always())
+            for i in range(args.hello_clients)
+        ]
+        checklist = world["checklists"][0]
+        form_path = f"/audits/new?staff={world['staff'][0]}&checklist={checklist.id}"
+        each = args.hello_seconds / 2 / args.rounds
+        rounds, cpu = [], defaultdict(float)
+        for _ in range(args.rounds):  # in turns, so that the machine's drift hits both
+            rates = []
+            for page, clients, path, process, into in (
+                ("form", forms, form_path, server, stats),
+                ("hello", hellos, "/", hello, hello_stats),
+            ):
+                before, deadline = len(into.times[page]), time.monotonic() + each
+                cpu_before = process_tree_cpu(process.pid)
+
+                def loop(person, page=page, path=path, deadline=deadline):
+                    def go():
+                        person.browser.close()  # a new connection, as after a pause
+                        while time.monotonic() < deadline:
+                            with contextlib.suppress(Failed):
+                                person.click(page, "GET", path)
+
+                    return go
+
+                run_threads([loop(p) for p in clients])
+                rates.append((len(into.times[page]) - before) / each)
+                if cpu_before is not None:
+                    cpu[page] += process_tree_cpu(process.pid) - cpu_before
+            rounds.append(tuple(rates))
+    finally:
+        stop(hello)
+    counts = {"form": len(stats.times["form"]), "hello": len(hello_stats.times["hello"])}
+    return {
+        "rounds": rounds,
+        "rates": {k: n / (each * args.rounds) for k, n in counts.items()},
+        "cpu": {k: cpu[k] * 1000 / n for k, n in counts.items() if n and k in cpu},
+        "median": {
+            "form": percentile(stats.times["form"], 0.5),
+            "hello": percentile(hello_stats.times["hello"], 0.5),
+        },
+        "errors": sum(stats.errors.values()) + sum(hello_stats.errors.values()),
+        "examples": stats.examples + hello_stats.examples,
+    }
+
+
+def check_saved(url: str, saved: list[Saved], world) -> dict[str, int]:
+    """Every audit the server said it saved: there once, with the expected score; nothing
+    else stored for the simulated supervisors."""
+    by_id = {c.id: c for c in world["checklists"]}
+    supervisors = [user_id for _, user_id in world["people"]["supervisor"]]
+    submitted = {s.audit_id: s for s in saved if s.status == "submitted"}
+    drafts = {s.audit_id: s for s in saved if s.status == "draft" and s.audit_id not in submitted}
+    found = {"submitted, said stored": len(submitted), "found once, right score": 0}
+    found.update({"lost": 0, "wrong score or rows": 0, "duplicated": 0})
+    found.update({"drafts left, said saved": len(drafts), "drafts found": 0})
+    found["stored, never confirmed"] = 0
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": SECRET})
-    found = {"said saved": len(saved), "found once, right score": 0, "lost": 0}
-    found.update({"wrong score or rows": 0, "duplicated": 0, "in db, never reported": 0})
     with app.app_context():
-        rows = {a.id: a for a in db.session.execute(select(Audit)).scalars()}
+        query = select(Audit).where(Audit.supervisor_id.in_(supervisors or [0]))
+        rows = {a.id: a for a in db.session.execute(query).scalars()}
 
         def counted(model):
             query = select(model.audit_id, func.count()).group_by(model.audit_id)
@@ -332,7 +502,7 @@ def check_saved(url: str, saved: list[Saved], checklists) -> dict[str, int]:
         for audit in rows.values():
             tokens[audit.form_token] += 1
         found["duplicated"] = sum(n - 1 for n in tokens.values() if n > 1)
-        for s in saved:
+        for s in submitted.values():
             audit = rows.get(s.audit_id)
             if audit is None or audit.form_token != s.token:
                 found["lost"] += 1
@@ -347,7 +517,11 @@ def check_saved(url: str, saved: list[Saved], checklists) -> dict[str, int]:
                 and events.get(audit.id) == 2  # created, submitted
             )
             found["found once, right score" if right else "wrong score or rows"] += 1
-        found["in db, never reported"] = len(rows) - len({s.audit_id for s in saved})
+        for s in drafts.values():
+            audit = rows.get(s.audit_id)
+            if audit is not None and audit.form_token == s.token and audit.status == "draft":
+                found["drafts found"] += 1
+        found["stored, never confirmed"] = len(set(rows) - set(submitted) - set(drafts))
         db.engine.dispose()
     return found
 
@@ -358,36 +532,49 @@ def _same(stored, expected) -> bool:
     return abs(float(stored) - float(expected)) < 1e-9
 
 
-def table(stats: Stats, seconds: float) -> list[tuple]:
-    rows = []
-    for step, times in stats.times.items():
-        ms = sorted(t * 1000 for t in times)
-        p95 = ms[min(len(ms) - 1, int(len(ms) * 0.95))] if ms else 0.0
-        rows.append((step, len(ms), len(ms) / seconds, statistics.median(ms), p95))
-    return rows
+def percentile(times: list[float], share: float) -> float | None:
+    """Milliseconds at `share` (nearest rank) of `times` (seconds); None if empty."""
+    if not times:
+        return None
+    ms = sorted(t * 1000 for t in times)
+    return ms[max(0, min(len(ms) - 1, math.ceil(len(ms) * share) - 1))]
+
+
+def think_range(text: str) -> tuple[float, float]:
+    low, _, high = text.partition("-")
+    low_s, high_s = float(low), float(high or low)
+    if not 0 <= low_s <= high_s:
+        raise argparse.ArgumentTypeError(f"--think wants LOW-HIGH seconds, got {text!r}")
+    return low_s, high_s
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", choices=["sqlite", "pg"], default="sqlite")
     parser.add_argument("--database-url", help="PostgreSQL to use (its public schema is emptied)")
-    parser.add_argument("--seconds", type=float, default=30)
-    parser.add_argument("--supervisors", type=int, default=20)
-    parser.add_argument("--threads", type=int, default=8, help="threads per process (both apps)")
+    parser.add_argument("--people", type=int, default=30)
+    parser.add_argument("--supervisors-share", type=float, default=0.7)
     parser.add_argument("--workers", type=int, default=1, help="server processes (both apps)")
+    parser.add_argument("--threads", type=int, default=8, help="threads per process (both apps)")
     parser.add_argument(
         "--redis-url",
-        default="redis://127.0.0.1:6379/0",
+        default="redis://127.0.0.1:6379/13",
         help="login limits' store when --workers is above 1",
     )
-    parser.add_argument(
-        "--rounds", type=int, default=5, help="form page and hello take turns this many times"
-    )
+    parser.add_argument("--minutes", type=float, default=3, help="measured, after the ramp-up")
+    parser.add_argument("--ramp", type=float, default=30, help="seconds over which people arrive")
+    parser.add_argument("--think", type=think_range, default=(1.0, 5.0), help='e.g. "1-5"')
+    parser.add_argument("--cpu-seconds", type=float, default=8, help="phase 2, per page; 0: skip")
+    parser.add_argument("--cpu-clients", type=int, default=4)
+    parser.add_argument("--hello-seconds", type=float, default=30, help="phase 3; 0: skip")
+    parser.add_argument("--hello-clients", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=5, help="turns of form page and hello")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
 
+    trainers = round(args.people * (1 - args.supervisors_share))
     url, drop = fresh_database(args)
-    emails, staff_ids, checklists = prepare(url, args.supervisors)
+    world = prepare(url, args.people - trainers, trainers)
     work = Path(tempfile.mkdtemp(prefix="auditapp-load-run-"))
     env = {
         **os.environ,
@@ -401,116 +588,137 @@ def main() -> None:
         env["AUDITAPP_RATELIMIT_KEY_PREFIX"] = f"auditapp-load-{os.getpid()}"
     server_options = ["--threads", str(args.threads), "--workers", str(args.workers)]
     port = free_port()
-    server = start(
-        ["auditapp", "serve", "--port", str(port), *server_options],
-        port,
-        env,
-        work / "auditapp.log",
-    )
-    flow, form_only, hello = Stats(), Stats(), Stats()
+    # `python -m auditapp` rather than the console script: PYTHONPATH then picks which
+    # auditapp is served (another commit's, checked out elsewhere, for a comparison).
+    command = [sys.executable, "-m", "auditapp", "serve", "--port", str(port), *server_options]
     saved: list[Saved] = []
-    clients: list[Client | None] = [None] * args.supervisors
-    rounds: list[tuple[float, float]] = []  # (form page req/s, hello req/s) of each round
-    server_cpu: dict[str, float] = defaultdict(float)  # seconds, per step, over the turns
-    hello_server = None
+    results: dict = {"load before": os.getloadavg()}
+    server = start(command, port, env, work / "auditapp.log")
     try:
-        deadline = time.monotonic() + args.seconds
-
-        def supervisor(i: int) -> None:
-            rng = random.Random(args.seed * 1000 + i)
-            clients[i] = supervisor_flow(
-                port, emails[i], staff_ids, checklists, deadline, flow, saved, rng
-            )
-
-        run_threads(args.supervisors, supervisor)
-        hello_port = free_port()
-        hello_server = start(
-            [
-                sys.executable,
-                str(BENCH / "hello_app.py"),
-                "--port",
-                str(hello_port),
-                *server_options,
-            ],
-            hello_port,
-            env,
-            work / "hello.log",
-        )
-        hello_clients = [Client(hello_port) for _ in range(args.supervisors)]
-        form_path = f"/audits/new?staff={staff_ids[0]}&checklist={checklists[0].id}"
-        each = args.seconds / args.rounds
-        for _ in range(args.rounds):  # taking turns, so that the machine's drift hits both
-            rate = []
-            for stats, step, get, process in (
-                (form_only, "form page", lambda i: clients[i] and (clients[i], form_path), server),
-                (hello, "hello", lambda i: (hello_clients[i], "/"), hello_server),
-            ):
-                before, deadline = len(stats.times[step]), time.monotonic() + each
-                cpu_before = process_tree_cpu(process.pid)
-
-                def phase(i, stats=stats, step=step, get=get, deadline=deadline):
-                    if target := get(i):
-                        # A new connection, as a browser's after a pause: the server may
-                        # have closed the idle one (gunicorn's keep-alive is 2 s).
-                        target[0].connection.close()
-                        repeat_get(*target, step, deadline, stats)
-
-                run_threads(args.supervisors, phase)
-                rate.append((len(stats.times[step]) - before) / each)
-                if cpu_before is not None and (cpu_after := process_tree_cpu(process.pid)):
-                    server_cpu[step] += cpu_after - cpu_before
-            rounds.append((rate[0], rate[1]))
+        if args.minutes > 0 and args.people > 0:
+            results["people"] = people_at_work(args, port, world, saved, server)
+        if args.cpu_seconds > 0:
+            results["cpu"] = PageCpu(args, port, world, saved).run(args.cpu_seconds, server)
+        if args.hello_seconds > 0:
+            results["hello"] = form_vs_hello(args, port, world, env, work, server_options, server)
     finally:
         stop(server)
-        if hello_server is not None:
-            stop(hello_server)
-    integrity = check_saved(url, saved, checklists)
+    results["integrity"] = check_saved(url, saved, world)
     drop()
+    sys.exit(report(args, world, results))
 
-    report(args, flow, form_only, hello, integrity, rounds, server_cpu)
+
+def others_testing() -> int:
+    """How many other pytest processes run on this machine (it is shared)."""
+    count = 0
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if b"pytest" in cmdline.read_bytes():
+                count += 1
+        except OSError:
+            continue
+    return count
 
 
-def report(args, flow, form_only, hello, integrity: dict[str, int], rounds, server_cpu) -> None:
+def ms(value: float | None) -> str:
+    return "" if value is None else f"{value:,.1f}"
+
+
+def report(args, world, results) -> int:
+    """Print the tables; 1 if anything failed (an error, an audit lost or wrong), else 0."""
     kind = "SQLite" if args.database == "sqlite" else "PostgreSQL"
     if args.workers == 1:
-        server = f"waitress, {args.threads} threads"
+        server = f"waitress, 1 process x {args.threads} threads"
     else:
-        server = f"gunicorn, {args.workers} processes of {args.threads} threads"
-    print(f"\n{kind}, {args.supervisors} supervisors, {args.seconds:g} s per phase, {server}\n")
-    print("| phase | step | requests | req/s | median ms | p95 ms | errors |")
-    print("|---|---|---|---|---|---|---|")
-    for phase, stats in (("audits", flow), ("form page", form_only), ("hello", hello)):
-        for step, n, rate, median, p95 in table(stats, args.seconds):
-            errors = stats.errors.get(step, 0)
-            print(f"| {phase} | {step} | {n} | {rate:.1f} | {median:.1f} | {p95:.1f} | {errors} |")
-        for step, errors in stats.errors.items():
-            if step not in stats.times:
-                print(f"| {phase} | {step} | 0 | | | | {errors} |")
-    form_rate = len(form_only.times["form page"]) / args.seconds
-    hello_rate = len(hello.times["hello"]) / args.seconds
-    share = form_rate / hello_rate if hello_rate else 0.0
+        server = f"gunicorn, {args.workers} processes x {args.threads} threads"
+    sups, trainers = len(world["people"]["supervisor"]), len(world["people"]["trainer"])
+    low, high = args.think
     print(
-        f"\nform page {form_rate:.1f} req/s, hello-world {hello_rate:.1f} req/s: "
-        f"{share:.0%} of hello-world (target >= 40%)"
+        f"\n{kind}, {sups + trainers} people ({sups} supervisors, {trainers} trainers), "
+        f"think {low:g}-{high:g} s, {args.ramp:g} s ramp-up + {args.minutes:g} min measured, "
+        f"{server}; demo data: {world['demo audits']} audits"
     )
-    if len(rounds) > 1:
-        shares = ", ".join(f"{f / h:.0%}" if h else "-" for f, h in rounds)
-        print(f"each round ({args.seconds / args.rounds:g} s of each in turn): {shares}")
-    served = {"form page": form_only, "hello": hello}
-    if all(server_cpu.get(step) for step in served):
-        each = {step: server_cpu[step] * 1000 / len(served[step].times[step]) for step in served}
+    print(
+        f"machine: {os.cpu_count()} cores; load average (1 min) before "
+        f"{results['load before'][0]:.2f}; other pytest processes at the end: {others_testing()}"
+    )
+    failed = 0
+    examples: list[str] = []
+    if people := results.get("people"):
+        stats = people["stats"]
         print(
-            f"server CPU per request (user + system, every server process): form page "
-            f"{each['form page']:.2f} ms, hello-world {each['hello']:.2f} ms"
+            f"\n| page | requests | median ms | p95 ms | max ms | errors | p95 < {TARGET_MS} ms |"
         )
+        print("|---|---|---|---|---|---|---|")
+        misses = []
+        for page in PAGES:
+            times, errors = stats.times.get(page, []), stats.errors.get(page, 0)
+            if not times and not errors:
+                continue
+            p95 = percentile(times, 0.95)
+            met = p95 is not None and p95 < TARGET_MS
+            if not met:
+                misses.append(page)
+            print(
+                f"| {page} | {len(times)} | {ms(percentile(times, 0.5))} | {ms(p95)} | "
+                f"{ms(percentile(times, 1.0))} | {errors} | {'met' if met else '**missed**'} |"
+            )
+        errors = sum(stats.errors.values())
+        failed += errors
+        examples += stats.examples
+        seconds = args.minutes * 60
+        n = people["requests"]
+        line = f"\npages after the ramp-up: {n} in {seconds:g} s ({n / seconds:.1f} a second)"
+        if people["server cpu"] is not None and n:
+            line += f"; server CPU {people['server cpu'] * 1000 / n:.1f} ms a page"
+            line += f" ({people['server cpu'] / seconds:.0%} of one core)"
+        if people["load"]:
+            during, after = people["load"][0], people["load after"][0]
+            line += f"; load average during {during:.2f}, after {after:.2f}"
+        print(line)
+        print(
+            f"client process CPU (all people, whole run): {people['client cpu']:.1f} s; "
+            f"idle connections the server had closed, opened again: {people['reconnects']}"
+        )
+        verdict = "met" if not misses else "**not met**: " + ", ".join(misses)
+        print(f"every page's p95 under {TARGET_MS} ms: {verdict}; errors: {errors}")
+    if rows := results.get("cpu"):
+        print(
+            f"\nCPU per page ({args.cpu_clients} clients, no pause, {args.cpu_seconds:g} s a page)"
+        )
+        print("\n| page | requests | req/s | server CPU ms a page | median ms |")
+        print("|---|---|---|---|---|")
+        for page, n, rate, cpu, median in rows:
+            print(f"| {page} | {n} | {rate:.1f} | {ms(cpu)} | {ms(median)} |")
+    if hello := results.get("hello"):
+        form, world_rate = hello["rates"]["form"], hello["rates"]["hello"]
+        share = form / world_rate if world_rate else 0.0
+        print(
+            f"\nblank form {form:.1f} req/s (median {ms(hello['median']['form'])} ms), "
+            f"hello-world {world_rate:.1f} req/s (median {ms(hello['median']['hello'])} ms): "
+            f"{share:.0%} of hello-world, as information ({args.hello_clients} clients, no pause)"
+        )
+        shares = ", ".join(f"{f / h:.0%}" if h else "-" for f, h in hello["rounds"])
+        print(f"each of {args.rounds} rounds: {shares}")
+        if len(hello["cpu"]) == 2:
+            print(
+                f"server CPU a request: blank form {hello['cpu']['form']:.2f} ms, "
+                f"hello-world {hello['cpu']['hello']:.2f} ms"
+            )
+        failed += hello["errors"]
+        examples += hello["examples"]
+    integrity = results["integrity"]
     print("\n| audits | count |\n|---|---|")
     for name, value in integrity.items():
         print(f"| {name} | {value} |")
-    for example in flow.examples + form_only.examples + hello.examples:
-        print("error:", example)
     bad = integrity["lost"] + integrity["duplicated"] + integrity["wrong score or rows"]
-    errors = sum(s for stats in (flow, form_only, hello) for s in stats.errors.values())
-    sys.exit(1 if bad or errors else 0)
+    bad += integrity["stored, never confirmed"]
+    bad += integrity["drafts left, said saved"] - integrity["drafts found"]
+    verdict = "yes" if not bad else "**no**"
+    print(f"every confirmed audit stored exactly once with the right score: {verdict}")
+    for example in examples:
+        print("error:", example)
+    return 1 if failed or bad else 0
 
 
 if __name__ == "__main__":
