@@ -145,7 +145,11 @@ def free_port() -> int:
 
 def start(command: list[str], port: int, env: dict[str, str], log: Path) -> subprocess.Popen:
     out = log.open("w")
-    process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+    # Started in the run's folder: `python -m` puts the working folder first on the path,
+    # which would serve the auditapp there instead of the one PYTHONPATH names.
+    process = subprocess.Popen(
+        command, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=log.parent
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -238,6 +242,7 @@ def people_at_work(args, port, world, saved, server) -> dict:
             Supervisor(
                 port, email, PASSWORD, rng, stats, think, clock,
                 staff_ids=world["staff"], checklists=world["checklists"], saved=saved,
+                pdf_share=args.pdf_share,
             )
         )  # fmt: skip
     for i, (email, _) in enumerate(world["people"]["trainer"]):
@@ -569,6 +574,9 @@ def main() -> None:
     parser.add_argument("--hello-seconds", type=float, default=30, help="phase 3; 0: skip")
     parser.add_argument("--hello-clients", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=5, help="turns of form page and hello")
+    parser.add_argument(
+        "--pdf-share", type=float, default=1.0, help="share of audits whose PDF is opened"
+    )
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
 
@@ -635,7 +643,8 @@ def report(args, world, results) -> int:
     low, high = args.think
     print(
         f"\n{kind}, {sups + trainers} people ({sups} supervisors, {trainers} trainers), "
-        f"think {low:g}-{high:g} s, {args.ramp:g} s ramp-up + {args.minutes:g} min measured, "
+        f"think {low:g}-{high:g} s, PDF of {args.pdf_share:.0%} of audits, "
+        f"{args.ramp:g} s ramp-up + {args.minutes:g} min measured, "
         f"{server}; demo data: {world['demo audits']} audits"
     )
     print(

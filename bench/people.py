@@ -210,9 +210,10 @@ class Person:
 class Supervisor(Person):
     """Scores audits: the blank form, a draft, the draft again, submit, result, PDF."""
 
-    def __init__(self, *args, staff_ids, checklists, saved: list[Saved]) -> None:
+    def __init__(self, *args, staff_ids, checklists, saved: list[Saved], pdf_share=1.0) -> None:
         super().__init__(*args)
         self.staff_ids, self.checklists, self.saved = staff_ids, checklists, saved
+        self.pdf_share = pdf_share  # how many of the audits' PDFs are opened
 
     def task(self) -> None:
         checklist = self.rng.choice(self.checklists)
@@ -249,7 +250,7 @@ class Supervisor(Person):
             Saved(audit_id, hidden["token"], checklist.id, channel, answers, "submitted")
         )
         self.click("result", "GET", location, contains=b"Audit #")
-        if not self.pause():
+        if self.rng.random() >= self.pdf_share or not self.pause():
             return
         self.click("PDF", "GET", f"/audits/{audit_id}.pdf", contains=b"%PDF")
 
