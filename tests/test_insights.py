@@ -355,6 +355,22 @@ def test_team_pdf_has_the_team_name_and_a_heat_map_figure(client, login_as, fron
     assert "80.0%" in text and "n=5" in text
 
 
+def test_team_pdf_names_people_and_audits_without_links_into_the_app(
+    client, login_as, front_desk, make_staff, make_audit, sup
+):
+    ana, _ = front_desk
+    make_staff("Never Seen", team="Front desk")  # listed under coverage
+    failed = make_audit(staff=ana, supervisor=sup, answers=NO_GREETING, observed_at=RECENT)
+    login_as("trainer")
+    page = client.get(f"/teams/{ana.team_id}").get_data(as_text=True)
+    assert f'href="/audits/{failed.id}"' in page  # the web page links them
+    reader = PdfReader(io.BytesIO(client.get(f"/teams/{ana.team_id}/report.pdf").data))
+    text = " ".join(page.extract_text() for page in reader.pages)
+    assert "Never Seen" in text and f"#{failed.id}" in text
+    links = [a for pg in reader.pages for a in (pg.get("/Annots") or [])]
+    assert links == []
+
+
 def test_team_names_link_to_the_team_page(client, login_as, make_staff):
     person = make_staff("Gil", team="Counter")
     login_as("trainer")

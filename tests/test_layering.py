@@ -104,6 +104,27 @@ def test_services_are_told_who_acts_and_never_look_for_the_signed_in_user():
     assert not users_of_current, users_of_current
 
 
+def test_services_render_without_building_a_request():
+    fake_requests = [
+        str(path.relative_to(PACKAGE.parent))
+        for path in sorted((PACKAGE / "services").glob("*.py"))
+        if "test_request_context" in path.read_text()
+    ]
+    assert not fake_requests, fake_requests
+
+
+def test_an_audit_pdf_renders_with_the_app_alone(app, submitted):
+    from flask import has_request_context
+
+    from auditapp.services import reports
+
+    audit_id, _ = submitted
+    with app.app_context():
+        assert not has_request_context()
+        audit = reports.load_audit(audit_id)
+        assert reports.audit_pdf(audit, use_cache=False).startswith(b"%PDF")
+
+
 def test_an_admins_change_to_a_user_is_logged_as_theirs(client, login_as, make_user):
     from sqlalchemy import select
 

@@ -429,10 +429,10 @@ def test_section_titles_never_sit_alone_at_the_foot_of_a_page(
     login(supervisor)
 
     with monkeypatch.context() as m:
-        render = reports._render
+        render = reports.printable_html
         m.setattr(
             reports,
-            "_render",
+            "printable_html",
             lambda *a, **kw: render(*a, **kw).replace("</style>", BREAK_ANYWHERE + "</style>"),
         )
         loose = reports.audit_pdf(reports.load_audit(audit.id), fetcher=StaticOnlyFetcher())

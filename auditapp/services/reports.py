@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 from pathlib import Path
 
-from flask import current_app, has_request_context, render_template
+from flask import current_app, render_template
 from pypdf import PdfReader, PdfWriter
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
@@ -47,13 +47,13 @@ def _templates_digest() -> str:
     return digest.hexdigest()[:12]
 
 
-def _render(template: str, **context) -> str:
+def printable_html(template: str, **context) -> str:
+    """A print template as HTML, with the paper size and the time it was printed."""
     context.setdefault("paper", page_size(current_app.config["PAPER_SIZE"]))
     context.setdefault("printed_at", clock.local_now().strftime("%d %b %Y %H:%M"))
-    if has_request_context():
-        return render_template(template, **context)
-    with current_app.test_request_context():  # CLI and worker processes
-        return render_template(template, **context)
+    # Needs only the app: the CLI and workers render with no request. A printed page has
+    # no links into the app (`printing` tells the partials shared with the web pages).
+    return render_template(template, printing=True, **context)
 
 
 # Everything a report shows about an audit, loaded with it in a few queries.
@@ -99,7 +99,7 @@ def audit_pdf(
     path = cache_path(audit)
     if path is not None and use_cache and fetcher is None and path.exists():
         return path.read_bytes()
-    html = _render("pdf/audit.html", audit=audit, view=result_view(audit))
+    html = printable_html("pdf/audit.html", audit=audit, view=result_view(audit))
     pdf = render_pdf(html, fetcher)
     if path is not None:
         _write_atomically(path, pdf)
@@ -116,7 +116,9 @@ def _write_atomically(path: Path, data: bytes) -> None:
 
 
 def cover_pdf(audits: Sequence[Audit], filters_text: str = "") -> bytes:
-    return render_pdf(_render("pdf/batch_cover.html", audits=audits, filters_text=filters_text))
+    return render_pdf(
+        printable_html("pdf/batch_cover.html", audits=audits, filters_text=filters_text)
+    )
 
 
 def merge(parts: Iterable[bytes]) -> bytes:
@@ -146,4 +148,4 @@ def check_batch_size(count: int) -> None:
 
 def blank_pdf(checklist: Checklist) -> bytes:
     """The paper version of a checklist, in the order of the scoring form."""
-    return render_pdf(_render("pdf/blank.html", checklist=checklist))
+    return render_pdf(printable_html("pdf/blank.html", checklist=checklist))

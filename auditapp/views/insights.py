@@ -119,7 +119,7 @@ def team_report(team_id: int):
     if not form.validate():
         return render_template("insights/index.html", form=form, team=team, data=None), 400
     data = _context(_filters(form, team.id))
-    html = reports._render("pdf/team_report.html", team=team, data=data, form=form)
+    html = reports.printable_html("pdf/team_report.html", team=team, data=data, form=form)
     pdf = render_pdf(html)
     # Logged once the file is made, and before it is handed out.
     event_log.record_now("printed", current_user, f"team report {team.id}", filters=data["filters"])
