@@ -221,6 +221,7 @@ PAGES = [
     ("GET", "/", {**ALL, "staff": 302}),  # staff go straight to their audits
     ("GET", "/audits", ALL),
     ("GET", "/audits/{audit}", {**ALL, "staff": 403}),
+    ("GET", "/audits/{audit}/history", {**ALL, "staff": 403}),
     ("GET", "/audits/{own_audit}", ALL),
     ("GET", "/audits/new", SUPERVISOR_ONLY),
     ("POST", "/audits/new", SUPERVISOR_ONLY),  # no staff/checklist chosen: the start page

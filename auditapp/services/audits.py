@@ -13,12 +13,12 @@ from sqlalchemy.exc import IntegrityError
 
 from auditapp.checklists import Checklist
 from auditapp.extensions import db
-from auditapp.models import Audit, AuditEvent, AuditItem, AuditSection, StaffMember, User
+from auditapp.models import Audit, AuditItem, AuditSection, StaffMember, User
 from auditapp.models._time import utcnow
 from auditapp.scoring import ScoreResult, ScoringError, normalise_answer, score
 
+from . import audit_history, coaching, event_log, rollups
 from . import checklists as checklist_store
-from . import coaching, event_log, rollups
 from .responses import after_amendment
 
 
@@ -130,7 +130,7 @@ def start(
         **{f.name: getattr(interaction, f.name) for f in fields(Interaction)},
     )
     db.session.add(audit)
-    audit.events.append(AuditEvent(user_id=supervisor.id, action="created"))
+    audit_history.add(audit, supervisor, "created")
     event_log.record("created", supervisor, audit, staff_member=staff.id, checklist=checklist.id)
     if submit:
         _mark_submitted(audit, supervisor, result)
@@ -184,9 +184,7 @@ def amend(
     _store_result(audit, result)
     audit.revision += 1
     audit.amended_at = utcnow()
-    audit.events.append(
-        AuditEvent(user_id=user.id, action="amended", reason=reason, changes=changes)
-    )
+    audit_history.add(audit, user, "amended", reason=reason, changes=changes)
     event_log.record(
         "amended", user, audit, revision=audit.revision, changed=[c["field"] for c in changes]
     )
@@ -207,7 +205,7 @@ def _mark_submitted(audit: Audit, user: User, result: ScoreResult) -> None:
     audit.status = "submitted"
     audit.submitted_at = utcnow()
     _store_result(audit, result)
-    audit.events.append(AuditEvent(user_id=user.id, action="submitted"))
+    audit_history.add(audit, user, "submitted")
     event_log.record("submitted", user, audit, passed=result.passed)
 
 

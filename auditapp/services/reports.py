@@ -13,14 +13,15 @@ from pathlib import Path
 from flask import current_app, render_template
 from pypdf import PdfReader, PdfWriter
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from auditapp import PROJECT_ROOT, clock
 from auditapp.checklists import Checklist
 from auditapp.extensions import db
-from auditapp.models import Audit, AuditEvent, StaffMember
+from auditapp.models import Audit, StaffMember
 from auditapp.pdf import StaticOnlyFetcher, page_size, render_pdf
 
+from . import audit_history
 from .results import result_view
 
 # The templates a report is made from: a change to any of them makes new cache entries.
@@ -61,7 +62,6 @@ REPORT_LOADS = (
     joinedload(Audit.staff_member).joinedload(StaffMember.team),
     joinedload(Audit.supervisor),
     joinedload(Audit.checklist_version),
-    selectinload(Audit.events).joinedload(AuditEvent.user),
 )
 
 
@@ -99,7 +99,12 @@ def audit_pdf(
     path = cache_path(audit)
     if path is not None and use_cache and fetcher is None and path.exists():
         return path.read_bytes()
-    html = printable_html("pdf/audit.html", audit=audit, view=result_view(audit))
+    html = printable_html(
+        "pdf/audit.html",
+        audit=audit,
+        view=result_view(audit),
+        history=audit_history.latest(audit.id),
+    )
     pdf = render_pdf(html, fetcher)
     if path is not None:
         _write_atomically(path, pdf)

@@ -12,7 +12,7 @@ from auditapp.extensions import db
 from auditapp.models import Audit, AuditEvent, ChecklistVersion, StaffMember, User
 from auditapp.models._time import utcnow
 
-from . import event_log
+from . import audit_history, event_log
 
 MAX_TEXT = 2000
 
@@ -60,12 +60,8 @@ def is_own(user: User, audit: Audit) -> bool:
 
 def state_of(audit: Audit, user: User) -> ResponseState:
     """Where the response stands and which steps `user` may take now."""
-    comment = rejection = None
-    for event in audit.events:  # oldest first: the latest of each kind wins
-        if event.action == "disputed":
-            comment = event.reason
-        elif event.action == "dispute_rejected":
-            rejection = event.reason
+    reasons = audit_history.latest_reasons(audit.id, ("disputed", "dispute_rejected"))
+    comment, rejection = reasons["disputed"], reasons["dispute_rejected"]
     submitted = audit.status == "submitted"
     open_ = audit.dispute_status == "open"
     own = submitted and is_own(user, audit)
@@ -88,7 +84,7 @@ def _check_own_submitted(audit: Audit, user: User) -> None:
 
 
 def _record(audit: Audit, user: User, action: str, reason: str | None = None) -> None:
-    audit.events.append(AuditEvent(user_id=user.id, action=action, reason=reason))
+    audit_history.add(audit, user, action, reason=reason)
     event_log.record(action, user, audit)
     # Set explicitly, not left to onupdate: the PDF cache key reads it, and a step must
     # give the report a new key even when no other column of the audit changes.
@@ -155,21 +151,19 @@ def after_amendment(audit: Audit, user: User) -> None:
     the staff member acknowledges the changed audit again."""
     if audit.dispute_status == "open":
         audit.dispute_status = "amended"
-        audit.events.append(
-            AuditEvent(
-                user_id=user.id,
-                action="dispute_resolved",
-                reason=f"The amendment (revision {audit.revision}) resolved the dispute.",
-            )
+        audit_history.add(
+            audit,
+            user,
+            "dispute_resolved",
+            reason=f"The amendment (revision {audit.revision}) resolved the dispute.",
         )
     if audit.acknowledged_at is not None:
         audit.acknowledged_at = None
-        audit.events.append(
-            AuditEvent(
-                user_id=user.id,
-                action="acknowledgement_cleared",
-                reason="The audit changed, so the staff member is asked to acknowledge it again.",
-            )
+        audit_history.add(
+            audit,
+            user,
+            "acknowledgement_cleared",
+            reason="The audit changed, so the staff member is asked to acknowledge it again.",
         )
 
 

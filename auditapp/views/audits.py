@@ -8,7 +8,7 @@ from flask_login import current_user
 from auditapp.extensions import db
 from auditapp.forms import AuditFilterForm, build_audit_form
 from auditapp.models import Audit
-from auditapp.services import audit_queries
+from auditapp.services import audit_history, audit_queries
 from auditapp.services import audits as audit_service
 from auditapp.services.results import result_view
 from auditapp.validators import query_number
@@ -84,10 +84,20 @@ def render_audit_page(audit: Audit, status: int = 200, **forms):
         "audits/show.html",
         audit=audit,
         view=result_view(audit),
+        history=audit_history.latest(audit.id),
         can_edit=audit_queries.can_edit_draft(current_user, audit),
         can_amend=audit_queries.can_amend(current_user, audit),
         **forms,
     ), status
+
+
+@bp.route("/<int:audit_id>/history")
+@roles_required(*EVERYONE)
+def history(audit_id: int):
+    """Every step in the audit's history, newest first, a page at a time."""
+    audit = _visible_audit(audit_id)
+    page = audit_history.page(audit.id, request.args.get("page", 1, type=query_number))
+    return render_template("audits/history.html", audit=audit, page=page)
 
 
 @bp.route("/<int:audit_id>/edit", methods=["GET", "POST"])
