@@ -365,6 +365,8 @@ def test_everyone_giving_the_same_rating_leaves_chance_corrected_figures_undefin
     assert ag.estimate("percent_agreement", rows, samples=50).value == 1.0
     # Knowing the scale defines AC1: every pair agrees and chance agreement is 0.
     assert ag.gwet_ac1(rows, categories=[1, 2, 3, 4, 5]) == 1.0
+    # Identical fractions that binary floats cannot hold leave no rounding dust in the ICC.
+    assert math.isnan(ag.icc_a1([[0.1] * 3] * 7))
 
 
 def test_full_agreement_over_two_categories_is_one_everywhere():
@@ -455,6 +457,7 @@ def test_the_estimate_counts_rated_units_and_raters_who_rated():
             lambda: ag.bootstrap_interval(ag.percent_agreement, [[1, 1]], confidence=95),
             "between 0 and 1",
         ),
+        (lambda: ag.estimate("cronbach_alpha", [[1, 2], [2, 2]]), "unknown statistic"),
     ],
 )
 def test_misuse_is_refused_with_a_message(call, message):

@@ -106,12 +106,12 @@ STATISTICS: dict[str, Callable[..., float]] = {
     "cohen_kappa": _cohen_table,
     "icc_a1": icc_a1,
 }
-NEEDS_COMPLETE = {"fleiss_kappa": "Fleiss' kappa", "icc_a1": "the ICC"}
+_NEEDS_COMPLETE = {"fleiss_kappa": "Fleiss' kappa", "icc_a1": "the ICC"}
 
 
 def _why_undefined(name: str, rows: list[list[Value | None]]) -> str:
-    if name in NEEDS_COMPLETE and any(v is None for row in rows for v in row):
-        return f"missing ratings: {NEEDS_COMPLETE[name]} needs every rater on every unit"
+    if name in _NEEDS_COMPLETE and any(v is None for row in rows for v in row):
+        return f"missing ratings: {_NEEDS_COMPLETE[name]} needs every rater on every unit"
     paired = [[v for v in row if v is not None] for row in rows]
     paired = [row for row in paired if len(row) >= 2]
     if not paired:
@@ -134,6 +134,8 @@ def estimate(
     with its bootstrap interval, or None and the reason it cannot be computed. One unit gives
     no value: chance-corrected agreement over a single item says nothing (alpha is 0 by
     construction) and there is nothing to resample."""
+    if name not in STATISTICS:
+        raise ValueError(f"unknown statistic {name!r}; one of {', '.join(STATISTICS)}")
     function = STATISTICS[name]
     rows = _rows(ratings)
     n_units = sum(any(v is not None for v in row) for row in rows)

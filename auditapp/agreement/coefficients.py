@@ -11,9 +11,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from numbers import Real
-from typing import Literal
+from typing import Literal, cast
 
 import numpy as np
+import numpy.typing as npt
 
 Value = str | int | float
 Ratings = Sequence[Sequence[Value | None]]
@@ -21,6 +22,7 @@ Level = Literal["nominal", "ordinal", "interval", "ratio"]
 Weights = Literal["linear", "quadratic"] | None
 
 NAN = float("nan")
+Array = npt.NDArray[np.float64]
 
 
 def _missing(value: object) -> bool:
@@ -43,15 +45,19 @@ def _categories(values: list[Value], order: Sequence[Value] | None, numeric: boo
             raise ValueError(f"ratings not in the given order: {sorted(map(str, unknown))}")
         return list(order)
     if numeric:
-        if not all(isinstance(v, Real) and not isinstance(v, bool) for v in values):
-            raise ValueError("this level needs numeric ratings (or an explicit `order`)")
-        return sorted(set(values))  # type: ignore[type-var]
+        return sorted(set(_numbers(values)))
     return list(dict.fromkeys(values))
+
+
+def _numbers(values: list[Value]) -> list[float]:
+    if not all(isinstance(v, Real) and not isinstance(v, bool) for v in values):
+        raise ValueError("this level needs numeric ratings (or an explicit `order`)")
+    return cast(list[float], values)
 
 
 def _counts(
     ratings: Ratings, order: Sequence[Value] | None = None, numeric: bool = False
-) -> tuple[np.ndarray, list[Value]]:
+) -> tuple[Array, list[Value]]:
     """Unit-by-category counts (units nobody rated dropped) and the categories."""
     rows = _rows(ratings)
     categories = _categories([v for r in rows for v in r if v is not None], order, numeric)
@@ -64,14 +70,14 @@ def _counts(
     return counts[counts.sum(axis=1) > 0], categories
 
 
-def _metric(level: Level, values: np.ndarray, n_c: np.ndarray) -> np.ndarray:
+def _metric(level: Level, values: Array, n_c: Array) -> Array:
     """Krippendorff's (2011) difference functions delta^2(c, k) between the categories."""
     c, k = np.meshgrid(np.arange(len(values)), np.arange(len(values)), indexing="ij")
     if level == "nominal":
         return (c != k).astype(float)
     if level == "ordinal":
-        # Ranks apart are weighed by how many pairable values lie between them (Krippendorff
-        # 2011, p. 6), so the distance depends on the observed frequencies, not the numbers.
+        # Ranks are spaced by how many pairable values lie between them (Krippendorff 2011), so
+        # the distance depends on how often each rank was used, not on the numbers themselves.
         cumulative = np.concatenate([[0.0], np.cumsum(n_c)])
         between = cumulative[np.maximum(c, k) + 1] - cumulative[np.minimum(c, k)]
         return (between - (n_c[c] + n_c[k]) / 2) ** 2
@@ -125,7 +131,7 @@ def fleiss_kappa(ratings: Ratings) -> float:
     return NAN if p_e == 1 else float((p_unit.mean() - p_e) / (1 - p_e))
 
 
-def _pairwise_agreement(counts: np.ndarray) -> np.ndarray:
+def _pairwise_agreement(counts: Array) -> Array:
     """Per unit rated at least twice: the share of its rater pairs that agree."""
     m = counts.sum(axis=1)
     counts, m = counts[m >= 2], m[m >= 2]
@@ -140,7 +146,7 @@ def percent_agreement(ratings: Ratings) -> float:
 
 
 def gwet_ac1(ratings: Ratings, categories: Sequence[Value] | None = None) -> float:
-    """Gwet's AC1 (Gwet 2008; with missing ratings as in Gwet 2014, ch. 4, and irrCAC):
+    """Gwet's AC1 (Gwet 2008; with missing ratings as in Gwet 2014 and irrCAC's `gwet`):
     p_a over units rated at least twice; p_e = sum_k pi_k (1 - pi_k) / (q - 1), where pi_k
     averages each unit's share of category k over every unit rated at least once. q counts
     the categories seen, or `categories` when the scale is known (say, yes/no when everyone
@@ -167,8 +173,9 @@ def cohen_kappa(
         raise ValueError("the two raters need one entry per unit each")
     if weights not in (None, "linear", "quadratic"):
         raise ValueError(f"unknown weights {weights!r}")
+    a_given, b_given = _rows([rater_a, rater_b])
     pairs = [
-        (a, b) for a, b in zip(rater_a, rater_b, strict=True) if not _missing(a) and not _missing(b)
+        (a, b) for a, b in zip(a_given, b_given, strict=True) if a is not None and b is not None
     ]
     if not pairs:
         return NAN
@@ -192,11 +199,13 @@ def icc_a1(ratings: Ratings) -> float:
     case 2A; Shrout & Fleiss 1979, ICC(2,1)) from the two-way ANOVA mean squares:
     (MS_R - MS_E) / (MS_R + (k - 1) MS_E + k (MS_C - MS_E) / n). Complete numeric data only."""
     rows = _rows(ratings)
-    if any(v is None for row in rows for v in row):
+    complete = [[v for v in row if v is not None] for row in rows]
+    if any(len(row) < len(rows[0]) for row in complete):
         return NAN
-    _categories([v for row in rows for v in row], None, numeric=True)
-    x = np.asarray(rows, dtype=float)
-    if x.ndim != 2 or x.shape[0] < 2 or x.shape[1] < 2:
+    x = np.array([_numbers(row) for row in complete], dtype=np.float64)
+    # Tested apart from the denominator: identical non-binary fractions (0.1, 0.1, ...) leave
+    # rounding dust in the sums of squares instead of an exact zero.
+    if x.ndim != 2 or x.shape[0] < 2 or x.shape[1] < 2 or np.ptp(x) == 0:
         return NAN
     n, k = x.shape
     grand = x.mean()
