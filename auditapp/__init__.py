@@ -121,11 +121,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def register_extensions(app: Flask) -> None:
     from auditapp.extensions import bootstrap, csrf, db, login_manager, migrate
-    from auditapp.services.event_log import chain_entries
 
     db.init_app(app)
-    # At commit, after the service's own writes and the totals' locks (services/rollups.py).
-    chain_entries(db.session)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     csrf.init_app(app)
     bootstrap.init_app(app)

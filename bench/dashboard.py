@@ -138,7 +138,7 @@ def generate(count: int, seed: int = 7) -> dict:
         user.set_password(PASSWORD)
     db.session.add_all([*users, trainer])
     checklists = list(checklist_store.available().values())
-    versions = {c.id: checklist_store.stored_version(c) for c in checklists}
+    versions = {c.id: checklist_store.stored_version(c, by=None) for c in checklists}
     db.session.commit()
     pools = {c.id: patterns(rng, c, PATTERNS_PER_CHECKLIST) for c in checklists}
     now = datetime.now().replace(microsecond=0)

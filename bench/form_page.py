@@ -59,7 +59,7 @@ def main() -> None:
     with app.app_context():
         upgrade_schema()
         users.create_user("supervisor@bench.example.com", "Supervisor", "supervisor", PASSWORD)
-        staff_id = people.add_staff("Staff member", "Team").id
+        staff_id = people.add_staff("Staff member", "Team", by=None).id
     client = app.test_client()
     login_page = client.get("/login").get_data(as_text=True)
     csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]*)"', login_page)[1]

@@ -109,7 +109,7 @@ def main() -> None:
                 connection.execute(text("CREATE SCHEMA public"))
         upgrade_schema()
         supervisor = users.create_user("sup@example.com", "Sam", "supervisor", PASSWORD)
-        staff = people.add_staff("Ana Lopez", "Front desk", None)
+        staff = people.add_staff("Ana Lopez", "Front desk", None, by=None)
         checklist = available()[CHECKLIST]
         client = app.test_client()
         client.post("/login", data={"email": supervisor.email, "password": PASSWORD})

@@ -98,7 +98,7 @@ def run(setting: str, folder: Path, count: int, threads: int) -> list[Row]:
     with app.app_context():
         upgrade_schema()
         supervisor = users.create_user("sup@example.com", "Sam", "supervisor", "bench-password")
-        staff = people.add_staff("Ana Lopez", "Front desk")
+        staff = people.add_staff("Ana Lopez", "Front desk", by=None)
         ids = (supervisor.id, staff.id)
         got = db.session.execute(db.text("PRAGMA synchronous")).scalar_one()
         assert got == {"NORMAL": 1, "FULL": 2}[setting], got

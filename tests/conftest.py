@@ -150,7 +150,7 @@ def in_threads(database_url: str, checklists_dir: Path, work, count: int) -> lis
 @pytest.fixture
 def make_staff(app):
     def make(name: str = "Ana Lopez", team: str | None = "Front desk", code: str | None = None):
-        return people.add_staff(name, team, code)
+        return people.add_staff(name, team, code, by=None)
 
     return make
 

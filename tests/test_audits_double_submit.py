@@ -50,11 +50,11 @@ def hold_until_both_store_the_checklist_version(monkeypatch) -> None:
     both_storing = threading.Barrier(2)
     original = checklist_store.stored_version
 
-    def wait_then_store(checklist):
+    def wait_then_store(checklist, *, by):
         # A broken barrier means only one thread got here: nothing to race with.
         with contextlib.suppress(threading.BrokenBarrierError):
             both_storing.wait(timeout=5)
-        return original(checklist)
+        return original(checklist, by=by)
 
     monkeypatch.setattr(checklist_store, "stored_version", wait_then_store)
 
@@ -88,7 +88,7 @@ def test_same_token_from_two_threads_stores_one_audit(
 ):
     supervisor = make_user("supervisor")
     if version_stored:
-        checklist_store.stored_version(checklist_store.available()["counter-basics"])
+        checklist_store.stored_version(checklist_store.available()["counter-basics"], by=None)
         db.session.commit()
         hold_until_both_looked_the_token_up(monkeypatch)
     else:

@@ -163,7 +163,7 @@ def test_inactive_staff_member_cannot_be_audited(client, supervisor, make_staff)
     from auditapp.services import people
 
     gone = make_staff("Left Company")
-    people.update_staff(gone, gone.name, None, None, False)
+    people.update_staff(gone, gone.name, None, None, False, by=None)
     response = client.post(new_url(gone.id), data=form_data())
     assert response.status_code in (400, 404)
     assert audit_count() == 0

@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 from auditapp import MIGRATIONS_DIR, create_app
 from auditapp.cli import main
 from auditapp.extensions import db
-from auditapp.models import Audit
+from auditapp.models import Audit, LogEntry
 
 ANSWERS = {"greeted": "no", "warmth": "2", "smiled": "na", "thanked": "yes", "argued": "yes"}
 
@@ -139,6 +139,24 @@ def test_backup_then_restore_into_a_new_database_finds_every_audit(
     assert {a["status"] for a in restored.values()} == {"submitted", "draft"}
     assert any(a["comments"] for a in restored.values())
     assert at_head(restore_target)
+
+
+def test_a_backup_and_a_restore_are_in_the_event_log(
+    audits, cli, database_url, restore_target, tmp_path
+):
+    from auditapp.services import event_log
+
+    file = tmp_path / "audits.backup"
+    assert cli(database_url, "backup", str(file)).exit_code == 0
+    assert cli(restore_target, "restore", str(file)).exit_code == 0
+    with opened(database_url):
+        [made] = db.session.scalars(select(LogEntry).where(LogEntry.action == "backup_made"))
+        assert (made.subject, made.details, made.user_id) == ("audits.backup", {"audits": 3}, None)
+    with opened(restore_target):
+        newest = db.session.scalars(select(LogEntry).order_by(LogEntry.id.desc())).first()
+        assert (newest.action, newest.subject) == ("database_restored", "audits.backup")
+        assert newest.details == {"audits": 3}
+        assert event_log.verify() is None  # the entry continues the chain the backup holds
 
 
 def test_restore_refuses_a_database_with_audits_unless_forced(

@@ -34,7 +34,7 @@ def test_recorded_moments_show_in_the_zone_and_typed_times_as_typed(new_york, cl
     supervisor = users.create_user("sam@example.com", "Sam", "supervisor", PASSWORD)
     audit, _ = audit_service.start(
         supervisor=supervisor,
-        staff=people.add_staff("Ana Lopez", "Front desk"),
+        staff=people.add_staff("Ana Lopez", "Front desk", by=None),
         checklist=available()["counter-basics"],
         token="tz-1",
         interaction=audit_service.Interaction(
@@ -74,7 +74,7 @@ def test_in_the_future_means_after_now_in_the_organisations_zone(new_york, clock
 
     clock.set(datetime(2026, 12, 5, 3, 30, tzinfo=UTC))
     users.create_user("sam@example.com", "Sam", "supervisor", PASSWORD)
-    staff = people.add_staff("Ana Lopez", "Front desk")
+    staff = people.add_staff("Ana Lopez", "Front desk", by=None)
     client = new_york.test_client()
     client.post("/login", data={"email": "sam@example.com", "password": PASSWORD})
     url = f"/audits/new?staff={staff.id}&checklist=counter-basics"

@@ -269,7 +269,7 @@ def test_refused_choices_show_the_full_choice_form(
     client, supervisor, staff, make_staff, query, status
 ):
     gone = make_staff("Left Company")
-    people.update_staff(gone, gone.name, None, None, False)
+    people.update_staff(gone, gone.name, None, None, False, by=None)
     response = client.get("/audits/new" + query.format(staff=staff.id, gone=gone.id))
     assert response.status_code == status
     html = response.get_data(as_text=True)
@@ -290,7 +290,7 @@ def test_tokens_are_fresh_per_page_and_csrf_per_session(database_url, checklists
     from conftest import form_data
 
     with running_app(database_url, checklists_dir, WTF_CSRF_ENABLED=True) as app:
-        staff = people.add_staff("Ana Lopez", "Front desk")
+        staff = people.add_staff("Ana Lopez", "Front desk", by=None)
         clients = []
         for n in (1, 2):
             user = users.create_user(f"sup{n}@example.com", f"Sup {n}", "supervisor", PASSWORD)

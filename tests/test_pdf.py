@@ -461,7 +461,7 @@ def test_letter_paper(database_url, checklists_dir, tmp_path, monkeypatch):
     monkeypatch.setenv("AUDITAPP_INSTANCE_PATH", str(tmp_path / "letter-instance"))
     with running_app(database_url, checklists_dir, PAPER_SIZE="Letter") as app:
         boss = users.create_user("boss@example.com", "Boss", "supervisor", PASSWORD)
-        audit = store_audit(boss, people.add_staff("Ana Lopez", "Front desk", None))
+        audit = store_audit(boss, people.add_staff("Ana Lopez", "Front desk", None, by=None))
         client = app.test_client()
         response = client.post("/login", data={"email": boss.email, "password": PASSWORD})
         assert response.status_code == 302

@@ -428,7 +428,7 @@ def test_response_forms_carry_a_csrf_token(database_url, checklists_dir, tmp_pat
     """With CSRF on (as in production) a post needs the page's token."""
     monkeypatch.setenv("AUDITAPP_INSTANCE_PATH", str(tmp_path / "csrf-instance"))
     with running_app(database_url, checklists_dir, WTF_CSRF_ENABLED=True) as app:
-        staff = people.add_staff("Ana Lopez", "Front desk", None)
+        staff = people.add_staff("Ana Lopez", "Front desk", None, by=None)
         sam = users.create_user("sam@example.com", "Sam", "supervisor", PASSWORD)
         users.create_user("ana@example.com", "Ana", "staff", PASSWORD, staff_member_id=staff.id)
         audit, _ = audit_service.start(

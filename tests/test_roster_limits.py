@@ -131,14 +131,20 @@ def test_every_service_entry_point_refuses_over_long_text(app, make_staff):
     staff = make_staff("Ana Lopez", "Front desk", "E1")
     team = staff.team
     calls = {
-        "add_staff name": lambda: people.add_staff("N" * 121, "Ops"),
-        "add_staff team": lambda: people.add_staff("Nia", "T" * 121),
-        "add_staff code": lambda: people.add_staff("Nia", "Ops", "C" * 41),
-        "update_staff name": lambda: people.update_staff(staff, "N" * 121, None, None, True),
-        "update_staff code": lambda: people.update_staff(staff, "Ana", None, "C" * 41, True),
-        "update_staff control": lambda: people.update_staff(staff, "A\x07na", None, None, True),
-        "create_team": lambda: people.create_team("T" * 121),
-        "rename_team": lambda: people.rename_team(team, "T" * 121),
+        "add_staff name": lambda: people.add_staff("N" * 121, "Ops", by=None),
+        "add_staff team": lambda: people.add_staff("Nia", "T" * 121, by=None),
+        "add_staff code": lambda: people.add_staff("Nia", "Ops", "C" * 41, by=None),
+        "update_staff name": lambda: people.update_staff(
+            staff, "N" * 121, None, None, True, by=None
+        ),
+        "update_staff code": lambda: people.update_staff(
+            staff, "Ana", None, "C" * 41, True, by=None
+        ),
+        "update_staff control": lambda: people.update_staff(
+            staff, "A\x07na", None, None, True, by=None
+        ),
+        "create_team": lambda: people.create_team("T" * 121, by=None),
+        "rename_team": lambda: people.rename_team(team, "T" * 121, by=None),
         "team_named": lambda: people.team_named("T" * 121, create=True),
     }
     for what, call in calls.items():
@@ -151,6 +157,6 @@ def test_every_service_entry_point_refuses_over_long_text(app, make_staff):
     assert (staff.name, staff.employee_code, team.name) == ("Ana Lopez", "E1", "Front desk")
     assert count(StaffMember) == 1 and count(Team) == 1
     # At the limits (spaces collapsed as stored) they are accepted.
-    people.update_staff(staff, "N" * 120 + "   ", None, "C" * 40, True)
-    people.rename_team(team, " T" * 60)
+    people.update_staff(staff, "N" * 120 + "   ", None, "C" * 40, True, by=None)
+    people.rename_team(team, " T" * 60, by=None)
     assert (len(staff.name), len(team.name)) == (120, 119)

@@ -24,7 +24,7 @@ def add_staff(name: str, team: str, code: str | None) -> None:
 
     with app_context():
         try:
-            member = people.add_staff(name, team, code)
+            member = people.add_staff(name, team, code, by=None)
         except people.PeopleError as exc:
             raise click.ClickException(str(exc)) from None
         click.echo(f"Added {member.name} to {member.team.name if member.team else 'no team'}.")
@@ -42,7 +42,7 @@ def import_staff(file: Path) -> None:
         raise click.ClickException(f"{file}: cannot read it ({exc})") from None
     with app_context():
         try:
-            added = people.import_roster(text)
+            added = people.import_roster(text, by=None)
         except people.RosterError as exc:
             for error in exc.errors:
                 click.echo(f"{file}:{error.line}: {error.message}", err=True)

@@ -31,6 +31,18 @@ ACTIONS = {
     "user_deactivated": "User deactivated",
     "user_reactivated": "User reactivated",
     "logged_out_everywhere": "Logged out everywhere",
+    "logged_in": "Logged in",
+    "logged_out": "Logged out",
+    "staff_added": "Staff member added",
+    "staff_changed": "Staff member changed",
+    "team_created": "Team created",
+    "team_renamed": "Team renamed",
+    "coaching_recorded": "Coaching action recorded",
+    "coaching_closed": "Coaching action closed",
+    "checklist_version_stored": "Checklist version stored",
+    "totals_rebuilt": "Totals rebuilt",
+    "backup_made": "Backup made",
+    "database_restored": "Database restored",
 }
 
 

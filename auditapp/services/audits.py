@@ -123,7 +123,7 @@ def start(
         form_token=token,
         staff_member=staff,
         supervisor_id=supervisor.id,
-        checklist_version=checklist_store.stored_version(checklist),
+        checklist_version=checklist_store.stored_version(checklist, by=supervisor),
         checklist_id=checklist.id,
         answers=entry.answers,
         comments=entry.comments,
@@ -138,10 +138,10 @@ def start(
         return audit, True
     try:
         rollups.record_changes(audit)  # flushes: a raced token fails here or at commit
-        db.session.commit()
+        event_log.commit()
     except IntegrityError:
         # Two posts of one form raced each other: the other one stored it.
-        db.session.rollback()
+        event_log.rollback()
         existing = find_by_token(token)
         if existing is None:
             raise
@@ -162,7 +162,7 @@ def update_draft(
     else:
         event_log.record("draft_saved", user, audit)
     rollups.record_changes(audit)
-    db.session.commit()
+    event_log.commit()
     return audit
 
 
@@ -181,16 +181,20 @@ def amend(
         raise AuditError({"": "Nothing was changed, so there is nothing to amend."})
     counted_in = rollups.groups_of(audit)  # the day, channel and staff member it may leave
     _apply(audit, interaction, entry)
-    _store_result(audit, result)
+    _store_result(audit, result, user)
     audit.revision += 1
     audit.amended_at = utcnow()
     audit_history.add(audit, user, "amended", reason=reason, changes=changes)
     event_log.record(
-        "amended", user, audit, revision=audit.revision, changed=[c["field"] for c in changes]
+        "amended",
+        user,
+        audit,
+        revision=audit.revision,
+        changes={c["field"]: [c["before"], c["after"]] for c in changes},
     )
     after_amendment(audit, user)
     rollups.record_changes(audit, before=counted_in)
-    db.session.commit()
+    event_log.commit()
     return audit
 
 
@@ -204,12 +208,12 @@ def _apply(audit: Audit, interaction: Interaction, entry: Answers) -> None:
 def _mark_submitted(audit: Audit, user: User, result: ScoreResult) -> None:
     audit.status = "submitted"
     audit.submitted_at = utcnow()
-    _store_result(audit, result)
+    _store_result(audit, result, user)
     audit_history.add(audit, user, "submitted")
     event_log.record("submitted", user, audit, passed=result.passed)
 
 
-def _store_result(audit: Audit, result: ScoreResult) -> None:
+def _store_result(audit: Audit, result: ScoreResult, by: User) -> None:
     audit.overall = result.overall
     audit.band = result.band
     audit.passed = result.passed
@@ -242,7 +246,7 @@ def _store_result(audit: Audit, result: ScoreResult) -> None:
         for r in result.items.values()
     ]
     # A later audit that meets what a trainer asked for closes that coaching action.
-    coaching.close_met_actions(audit, result)
+    coaching.close_met_actions(audit, result, by=by)
 
 
 def _changes(audit: Audit, interaction: Interaction, entry: Answers) -> list[dict[str, Any]]:

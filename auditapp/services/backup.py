@@ -15,6 +15,7 @@ from sqlalchemy.engine import URL, make_url
 from auditapp.extensions import db
 from auditapp.models import Audit
 
+from . import event_log
 from .setup import safe_url, upgrade_schema
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -52,6 +53,7 @@ def backup(url: str, target: Path) -> int:
         raise BackupError(f"cannot write {target}: {exc}") from None
     finally:
         partial.unlink(missing_ok=True)
+    event_log.record_now("backup_made", None, target.name, audits=audits)
     return audits
 
 
@@ -81,7 +83,10 @@ def restore(url: str, source: Path, *, force: bool) -> int:
         )
     upgrade_schema()  # a backup from an older version comes up to the current schema
     db.engine.dispose()
-    return _audit_count()
+    restored = _audit_count()
+    # In the restored log, after the entries the backup holds.
+    event_log.record_now("database_restored", None, source.name, audits=restored)
+    return restored
 
 
 def _audit_count() -> int:

@@ -16,8 +16,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from auditapp.checklists import Checklist, Problem
 from auditapp.checklists.loader import checklist_files, load_each
 from auditapp.extensions import db
-from auditapp.models import ChecklistVersion
+from auditapp.models import ChecklistVersion, User
 from auditapp.models._time import utcnow
+
+from . import event_log
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,7 @@ def available() -> dict[str, Checklist]:
     return registry().checklists
 
 
-def stored_version(checklist: Checklist) -> ChecklistVersion:
+def stored_version(checklist: Checklist, *, by: User | None) -> ChecklistVersion:
     """The stored copy of exactly this checklist content, added on first use.
 
     INSERT ... ON CONFLICT DO NOTHING, because two supervisors may submit the first audits
@@ -76,7 +78,7 @@ def stored_version(checklist: Checklist) -> ChecklistVersion:
     row = db.session.execute(query).scalar_one_or_none()
     if row is None:
         insert = postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
-        db.session.execute(
+        inserted = db.session.execute(
             insert(ChecklistVersion)
             .values(
                 checklist_id=checklist.id,
@@ -89,6 +91,15 @@ def stored_version(checklist: Checklist) -> ChecklistVersion:
             .on_conflict_do_nothing(index_elements=["fingerprint"])
         )
         row = db.session.execute(query).scalar_one()
+        if inserted.rowcount == 1:  # not when a concurrent first audit stored it
+            event_log.record(
+                "checklist_version_stored",
+                by,
+                row,
+                checklist=checklist.id,
+                version=checklist.version,
+                fingerprint=checklist.fingerprint,
+            )
     return row
 
 

@@ -15,6 +15,8 @@ from auditapp.models import Audit, AuditItem, CoachingAction, StaffMember, User
 from auditapp.models._time import utcnow
 from auditapp.scoring import ScoreResult
 
+from . import event_log
+
 
 class CoachingError(ValueError):
     """Input that cannot be saved; `field` names the form field it belongs to."""
@@ -70,11 +72,22 @@ def record(
         created_by_id=trainer.id,
     )
     db.session.add(action)
-    db.session.commit()
+    db.session.flush()  # the id the log entry names
+    event_log.record(
+        "coaching_recorded",
+        trainer,
+        action,
+        staff_member=staff.id,
+        checklist=target.checklist.id,
+        items=list(target.item_ids),
+        section=target.section_id,
+        follow_up_on=follow_up_on,
+    )
+    event_log.commit()
     return action
 
 
-def close_met_actions(audit: Audit, result: ScoreResult) -> list[CoachingAction]:
+def close_met_actions(audit: Audit, result: ScoreResult, *, by: User) -> list[CoachingAction]:
     """Close the open actions of this person and checklist that this audit meets.
 
     Called when an audit is submitted or amended, inside its transaction. An action is met
@@ -108,6 +121,7 @@ def close_met_actions(audit: Audit, result: ScoreResult) -> list[CoachingAction]
             action.closed_at = utcnow()
             action.closed_by_audit = audit
             closed.append(action)
+            event_log.record("coaching_closed", by, action, audit=audit, met=wanted)
     return closed
 
 

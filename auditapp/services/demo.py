@@ -20,7 +20,7 @@ from auditapp.checklists import NA, Checklist
 from auditapp.extensions import db
 from auditapp.models import StaffMember, User
 
-from . import audits, checklists, people, rollups, users
+from . import audits, checklists, event_log, people, rollups, users
 
 PASSWORD = "auditapp-demo"  # demo logins only; printed by `auditapp demo`
 ADMIN = "admin@example.com"
@@ -91,7 +91,7 @@ def load(now: datetime | None = None, count: int = AUDIT_COUNT) -> int:
     ]
     users.create_user(TRAINER[0], TRAINER[1], "trainer", PASSWORD, commit=False)
     staff = [
-        people.add_staff(name, team, f"E{100 + i}", commit=False)
+        people.add_staff(name, team, f"E{100 + i}", by=None, commit=False)
         for i, (team, name) in enumerate((t, n) for t, names in TEAMS.items() for n in names)
     ]
     db.session.flush()
@@ -99,7 +99,7 @@ def load(now: datetime | None = None, count: int = AUDIT_COUNT) -> int:
         member = next(s for s in staff if s.name == name)
         email = f"{name.split()[0].lower()}@example.com"
         users.create_user(email, name, "staff", PASSWORD, member.id, commit=False)
-    db.session.commit()
+    event_log.commit()
     available = list(checklists.available().values())
     weights = [CHECKLIST_WEIGHTS.get(c.id, OTHER_WEIGHT) for c in available]
     team_weak = {team: _weak_items(rng, available, 3) for team in TEAMS}
@@ -114,10 +114,10 @@ def load(now: datetime | None = None, count: int = AUDIT_COUNT) -> int:
             rng, rng.choice(supervisors), member, checklist, when, profiles[member.id], progress
         )
         if (n + 1) % BATCH == 0:
-            db.session.commit()
+            event_log.commit()
     # The totals once for the whole load, in the transaction of its last audits.
     rollups.rebuild_all(db.session)
-    db.session.commit()
+    event_log.commit()
     _add_drafts(rng, supervisors[0], staff, available, now)
     return count
 

@@ -1,8 +1,8 @@
-"""The event log: who created, submitted, amended, acknowledged, disputed, exported and
-printed what, and when.
+"""The event log: who did what to which record, and when.
 
-`record` notes an event in the current session; the entry is written by the commit that
-stores the change it describes, in the same transaction, so both are stored or neither.
+Every write of the services ends in `commit()` here: `record` notes an event in the current
+transaction, and `commit` writes the entries and the change they describe together (both
+are stored or neither), and refuses a change that recorded nothing.
 Each entry holds the SHA-256 of its own fields and of the entry before it, so `verify`
 finds the first entry that was changed, or after which one was removed.
 
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import event, func, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from auditapp.extensions import db
@@ -37,7 +37,14 @@ _PENDING = "auditapp.event_log"
 # PostgreSQL advisory lock (namespace, key) held from reading the newest hash to commit.
 # Its own namespace: services/rollups.py locks (7301, group) keys.
 _LOCK = {"namespace": 7302, "key": 1}
-_SUBJECT_NAMES = {"audits": "audit", "users": "user", "staff_members": "staff member"}
+_SUBJECT_NAMES = {
+    "audits": "audit",
+    "users": "user",
+    "staff_members": "staff member",
+    "teams": "team",
+    "coaching_actions": "coaching action",
+    "checklist_versions": "checklist version",
+}
 
 
 @dataclass(frozen=True)
@@ -59,18 +66,54 @@ class Break:
     problem: str
 
 
+class UnloggedWrite(RuntimeError):
+    """A service tried to commit a change without saying in the log what it was."""
+
+
 def record(action: str, user: User | None, subject: Any, **details: Any) -> None:
-    """Log `action` on `subject` by `user`, written by the session's next commit.
+    """Log `action` on `subject` by `user`; written by this transaction's `commit()`.
 
     `user` is who acted, passed by the caller (a service never looks for the request's
     user); None means the command line. `subject` is text, or a record named after the
-    commit gives it an id.
+    commit gives it an id. For an edit, pass what changed as `changes={field: [old, new]}`.
     """
     if action not in ACTIONS:
         raise ValueError(f"unknown event log action {action!r}")
     user_id, actor = _actor(user)
-    entry = _Pending(user_id, actor, action, subject, _plain(details))
-    db.session.info.setdefault(_PENDING, []).append(entry)
+    _pending().append(_Pending(user_id, actor, action, subject, details))
+
+
+def _pending() -> list[_Pending]:
+    """This transaction's entries. Kept with the transaction they belong to, so that after a
+    rollback (anywhere: a service, a view's error handler) they are never written by the
+    next transaction's commit."""
+    session = db.session()
+    transaction = session.get_transaction() or session.begin()
+    kept = session.info.get(_PENDING)
+    if kept is None or kept[0] is not transaction:
+        kept = session.info[_PENDING] = (transaction, [])
+    return kept[1]
+
+
+def commit() -> None:
+    """Commit the services' writes with their log entries: the one way a write is stored.
+
+    Raises UnloggedWrite, and stores nothing, if nothing was recorded for this transaction:
+    a new write path cannot forget the log without failing the first time it runs.
+    """
+    session = db.session()
+    pending = _pending()
+    if not pending:
+        session.rollback()
+        raise UnloggedWrite("a write was committed without an event log entry saying what it was")
+    session.info.pop(_PENDING, None)
+    _append(session, pending)
+    session.commit()
+
+
+def rollback() -> None:
+    """Undo this transaction's writes and forget its entries."""
+    db.session.rollback()
 
 
 def record_now(action: str, user: User | None, subject: Any, **details: Any) -> None:
@@ -82,22 +125,12 @@ def record_now(action: str, user: User | None, subject: Any, **details: Any) -> 
     # changed none of them, and reloading each would cost a query apiece.
     keep, session.expire_on_commit = session.expire_on_commit, False
     try:
-        session.commit()
+        commit()
     finally:
         session.expire_on_commit = keep
 
 
-def chain_entries(session_target) -> None:
-    """Append the recorded events at every commit of sessions made by `session_target`."""
-    if not event.contains(session_target, "before_commit", _append_pending):
-        event.listen(session_target, "before_commit", _append_pending)
-        event.listen(session_target, "after_rollback", _forget)
-
-
-def _append_pending(session: Session) -> None:
-    pending = session.info.pop(_PENDING, None)
-    if not pending:
-        return
+def _append(session: Session, pending: list[_Pending]) -> None:
     # The change itself first: its row locks are taken before the log's lock, never while
     # holding it, so two transactions cannot wait for each other.
     session.flush()
@@ -110,7 +143,7 @@ def _append_pending(session: Session) -> None:
             actor=p.actor,
             action=p.action,
             subject=_subject(p.subject),
-            details=p.details,
+            details=_plain(p.details),  # after the flush: records named in them have ids
             prev_hash="",
             hash="",
         )
@@ -133,10 +166,6 @@ def _append_pending(session: Session) -> None:
             entry.details,
             entry.prev_hash,
         )
-
-
-def _forget(session: Session) -> None:
-    session.info.pop(_PENDING, None)
 
 
 def entry_hash(id, at, user_id, actor, action, subject, details, prev_hash) -> str:
@@ -242,6 +271,8 @@ def _plain(details: dict[str, Any]) -> dict[str, Any]:
     Filter dataclasses keep only the filters in use."""
 
     def default(value: Any) -> Any:
+        if hasattr(value, "__tablename__"):
+            return _subject(value)
         if dataclasses.is_dataclass(value):
             return {k: v for k, v in dataclasses.asdict(value).items() if v not in (None, "")}
         if isinstance(value, date | datetime):

@@ -30,6 +30,8 @@ DETAIL_LABELS = {
     "passed": "Passed",
     "revision": "Revision",
     "changed": "Changed",
+    "changes": "Changes",
+    "follow_up_on": "Follow-up on",
     "rows": "Rows",
     "audits": "Audits",
 }
@@ -74,9 +76,9 @@ class _Names:
         for entry in entries:
             kind, _, number = entry.subject.rpartition(" ")
             if number.isdigit():
-                {"staff report": staff, "team report": teams, "user": users}.get(kind, set()).add(
-                    int(number)
-                )
+                kinds = {"staff report": staff, "staff member": staff, "team report": teams}
+                kinds.update({"team": teams, "user": users})
+                kinds.get(kind, set()).add(int(number))
             details = entry.details or {}
             if isinstance(details.get("staff_member"), int):
                 staff.add(details["staff_member"])
@@ -105,6 +107,7 @@ class _Names:
         if kind == "audit":
             return f"Audit #{n}", n
         known = {"staff report": self.staff, "team report": self.teams, "user": self.users}
+        known.update({"staff member": self.staff, "team": self.teams})
         if kind in known:
             return f"{kind.capitalize()}: {known[kind].get(n, f'#{n} (removed)')}", None
         return subject, None
@@ -121,6 +124,11 @@ class _Names:
             return self.staff.get(value, f"#{value} (removed)")
         if key == "checklist":
             return self.checklists.get(value, value)
+        if key == "changes" and isinstance(value, dict):
+            return "; ".join(
+                f"{field.replace('_', ' ')}: {self.shown(old)} → {self.shown(new)}"
+                for field, (old, new) in value.items()
+            )
         if key in ROLE_KEYS:
             return ROLE_LABELS.get(value, str(value))
         if isinstance(value, bool):
@@ -129,6 +137,14 @@ class _Names:
             return self.filters(value)
         if isinstance(value, list):
             return ", ".join(str(v).replace("_", " ") for v in value) or "nothing"
+        return str(value)
+
+    @staticmethod
+    def shown(value: Any) -> str:
+        if value is None or value == "":
+            return "—"
+        if isinstance(value, bool):
+            return "yes" if value else "no"
         return str(value)
 
     def filters(self, filters: dict[str, Any]) -> str:

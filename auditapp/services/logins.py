@@ -20,6 +20,8 @@ from auditapp.models._time import utcnow
 from auditapp.models.logins import END_REASONS
 from auditapp.validators import MAX_ID
 
+from . import event_log
+
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
@@ -41,7 +43,8 @@ def begin(user: User, *, max_age: timedelta) -> str:
     token = secrets.token_urlsafe(32)
     db.session.add(Login(user_id=user.id, token_hash=token_hash(token), started_at=now))
     user.previous_login_at, user.last_login_at = user.last_login_at, now
-    db.session.commit()
+    event_log.record("logged_in", user, user)
+    event_log.commit()
     return token
 
 
@@ -50,12 +53,15 @@ def oldest_start(max_age: timedelta) -> datetime:
     return utcnow() - max_age
 
 
-def end(token: str | None, reason: str = "logout") -> None:
+def end(user: User | None, token: str | None, reason: str = "logout") -> None:
     """End the one login that `token` belongs to (nothing if it is unknown or ended)."""
     if not token:
         return
-    _end(Login.token_hash == token_hash(token), reason)
-    db.session.commit()
+    if _end(Login.token_hash == token_hash(token), reason):
+        event_log.record("logged_out", user, user if user is not None else "login")
+        event_log.commit()
+    else:
+        event_log.rollback()
 
 
 def end_all(user: User, reason: str) -> int:

@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from auditapp.extensions import db
-from auditapp.models import StaffMember, Team
+from auditapp.models import StaffMember, Team, User
 from auditapp.validators import bad_character
+
+from . import event_log
 
 # The most characters each can hold: the lengths of the columns they are stored in, so that
 # the web forms, the CSV roster, the CLI and any later caller refuse the same text.
@@ -54,8 +56,10 @@ def _clean(value: str | None, what: str, field: str, limit: int) -> str:
     return text
 
 
-def team_named(name: str, *, create: bool = False, field: str = "name") -> Team | None:
-    """The team with this name (case-insensitive); created when asked and missing."""
+def team_named(
+    name: str, *, create: bool = False, field: str = "name", by: User | None = None
+) -> Team | None:
+    """The team with this name (case-insensitive); created (by `by`) when asked and missing."""
     name = _clean(name, "team name", field, TEAM_NAME_MAX)
     team = db.session.execute(
         select(Team).where(func.lower(Team.name) == name.lower())
@@ -66,25 +70,29 @@ def team_named(name: str, *, create: bool = False, field: str = "name") -> Team 
         team = Team(name=name)
         db.session.add(team)
         db.session.flush()
+        event_log.record("team_created", by, team, name=name)
     return team
 
 
-def create_team(name: str) -> Team:
+def create_team(name: str, *, by: User | None) -> Team:
     """A new team; PeopleError if the name is taken or cannot be stored."""
     if team_named(name):
         raise PeopleError(f"A team called '{name.strip()}' already exists.", "name")
-    team = team_named(name, create=True)
-    db.session.commit()
+    team = team_named(name, create=True, by=by)
+    event_log.commit()
     return team
 
 
-def rename_team(team: Team, name: str) -> None:
+def rename_team(team: Team, name: str, *, by: User | None) -> None:
     """Give a team a new name, unless another team has it."""
     other = team_named(name)
     if other is not None and other.id != team.id:
         raise PeopleError(f"A team called '{name.strip()}' already exists.", "name")
-    team.name = _one_line(name)
-    db.session.commit()
+    old, team.name = team.name, _one_line(name)
+    if team.name == old:
+        return
+    event_log.record("team_renamed", by, team, changes={"name": [old, team.name]})
+    event_log.commit()
 
 
 def active_staff_member(staff_id: int) -> StaffMember | None:
@@ -124,8 +132,10 @@ def _check_code(code: str | None, staff_id: int | None = None) -> str | None:
     return code
 
 
-def add_staff(name: str, team: str | None, code: str | None = None, *, commit: bool = True):
-    """Add a staff member to a team (created if new)."""
+def add_staff(
+    name: str, team: str | None, code: str | None = None, *, by: User | None, commit: bool = True
+):
+    """Add a staff member to a team (created if new); `by` is who adds them."""
     name = _clean(name, "name", "name", NAME_MAX)
     if not name:
         raise PeopleError("A staff member needs a name.", "name")
@@ -133,26 +143,51 @@ def add_staff(name: str, team: str | None, code: str | None = None, *, commit: b
         name=name,
         employee_code=_check_code(code),
         # The web form picks the team from a list (team_id); the CLI and roster name it.
-        team=team_named(team, create=True, field="team_id") if team and team.strip() else None,
+        team=(
+            team_named(team, create=True, field="team_id", by=by) if team and team.strip() else None
+        ),
     )
     db.session.add(staff)
+    db.session.flush()  # the id the log entry names
+    event_log.record(
+        "staff_added", by, staff, name=name, team=staff.team.name if staff.team else None
+    )
     if commit:
-        db.session.commit()
+        event_log.commit()
     return staff
 
 
 def update_staff(
-    staff: StaffMember, name: str, team_id: int | None, code: str | None, active: bool
+    staff: StaffMember,
+    name: str,
+    team_id: int | None,
+    code: str | None,
+    active: bool,
+    *,
+    by: User | None,
 ):
     """Change a staff member's name, team, employee code and active flag."""
     name = _clean(name, "name", "name", NAME_MAX)
     if not name:
         raise PeopleError("A staff member needs a name.", "name")
-    staff.employee_code = _check_code(code, staff.id)
-    staff.name = name
-    staff.team_id = team_id
-    staff.active = active
-    db.session.commit()
+    new = {"name": name, "employee_code": _check_code(code, staff.id), "team_id": team_id}
+    new["active"] = active
+    changes = {
+        field: [getattr(staff, field), value]
+        for field, value in new.items()
+        if getattr(staff, field) != value
+    }
+    if not changes:
+        return
+    old_team = staff.team.name if staff.team else None
+    for field, (_, value) in changes.items():
+        setattr(staff, field, value)
+    if "team_id" in changes:  # logged by name: ids mean nothing to the reader
+        del changes["team_id"]
+        team = db.session.get(Team, team_id) if team_id is not None else None
+        changes["team"] = [old_team, team.name if team else None]
+    event_log.record("staff_changed", by, staff, changes=changes)
+    event_log.commit()
 
 
 @dataclass(frozen=True)
@@ -170,7 +205,7 @@ ROSTER_COLUMNS = tuple(ROSTER_LIMITS)
 BOM = "\ufeff"  # Excel's "CSV UTF-8" starts with one
 
 
-def import_roster(text: str) -> list[StaffMember]:
+def import_roster(text: str, *, by: User | None) -> list[StaffMember]:
     """Add every staff member of a CSV roster (header: name, team, code), or none of them.
 
     Raises RosterError listing every bad row by its line number in the file.
@@ -224,10 +259,12 @@ def import_roster(text: str) -> list[StaffMember]:
     if not rows:
         raise RosterError([RowError(1, "the file has no staff members after the header")])
     try:
-        added = [add_staff(v["name"], v.get("team"), v.get("code"), commit=False) for _, v in rows]
-        db.session.commit()
+        added = [
+            add_staff(v["name"], v.get("team"), v.get("code"), by=by, commit=False) for _, v in rows
+        ]
+        event_log.commit()
     except Exception:
-        db.session.rollback()
+        event_log.rollback()
         raise
     return added
 

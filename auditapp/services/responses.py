@@ -89,7 +89,7 @@ def _record(audit: Audit, user: User, action: str, reason: str | None = None) ->
     # Set explicitly, not left to onupdate: the PDF cache key reads it, and a step must
     # give the report a new key even when no other column of the audit changes.
     audit.updated_at = utcnow()
-    db.session.commit()
+    event_log.commit()
 
 
 def _text(value: str | None, what: str, field: str) -> str:

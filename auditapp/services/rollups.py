@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session
 from auditapp.extensions import db
 from auditapp.models import Audit, AuditItem, ItemDayTotal, ItemMonthTotal
 
-from . import month_totals, periods
+from . import event_log, month_totals, periods
 
 Key = tuple[date, str, str]  # (day, checklist id, channel)
 Group = tuple[date, str, str, int]  # (day, checklist id, channel, staff member id)
@@ -158,7 +158,9 @@ def _recompute_month(session: Session, month: date, checklist_id: str, channel: 
 
 
 def rebuild_all(session: Session) -> None:
-    """Rebuild every total from the audit and item rows (after a bulk load or a restore)."""
+    """Rebuild every total from the audit and item rows (after a bulk load or a restore),
+    in the caller's transaction."""
+    event_log.record("totals_rebuilt", None, "the day and month totals")
     postgres = session.get_bind().dialect.name == "postgresql"
     day = cast(Audit.observed_at, Date) if postgres else func.date(Audit.observed_at)
     session.execute(delete(ItemMonthTotal))

@@ -73,7 +73,7 @@ def create_user(
     db.session.add(user)
     event_log.record("user_created", by, user, email=email, role=role)
     if commit:
-        db.session.commit()
+        event_log.commit()
     return user
 
 
@@ -92,7 +92,7 @@ def reset_password(user: User, password: str, *, by: User | None = None) -> None
     user.set_password(password)
     ended = logins.end_all(user, "password_reset")
     event_log.record("password_reset", by, user, email=user.email, logins_ended=ended)
-    db.session.commit()
+    event_log.commit()
 
 
 def change_own_password(user: User, current: str, password: str) -> None:
@@ -106,14 +106,14 @@ def change_own_password(user: User, current: str, password: str) -> None:
     user.set_password(password)
     ended = logins.end_all(user, "password_changed")
     event_log.record("password_changed", user, user, logins_ended=ended)
-    db.session.commit()
+    event_log.commit()
 
 
 def log_out_everywhere(user: User) -> int:
     """End every login of `user` (this device's too); how many there were."""
     ended = logins.end_all(user, "logout_everywhere")
     event_log.record("logged_out_everywhere", user, user, logins_ended=ended)
-    db.session.commit()
+    event_log.commit()
     return ended
 
 
@@ -125,7 +125,7 @@ def set_user_active(user: User, active: bool, *, by: User | None = None) -> None
     ended = logins.end_all(user, "deactivated") if not active else 0
     action = "user_reactivated" if active else "user_deactivated"
     event_log.record(action, by, user, email=user.email, logins_ended=ended)
-    db.session.commit()
+    event_log.commit()
 
 
 # A staff login is tied to one staff member, so it cannot become another role or back.
@@ -149,4 +149,4 @@ def change_role(user: User, role: str, *, by: User | None = None) -> None:
     event_log.record(
         "role_changed", by, user, email=user.email, old=old, new=role, logins_ended=ended
     )
-    db.session.commit()
+    event_log.commit()

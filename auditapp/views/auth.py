@@ -139,7 +139,7 @@ def login():
 @bp.route("/logout", methods=["POST"])
 def logout():
     """Log out (a POST with the CSRF token, so that no link can log anyone out)."""
-    logins.end(session.get(LOGIN_TOKEN), "logout")
+    logins.end(current_user if current_user.is_authenticated else None, session.get(LOGIN_TOKEN))
     end_session()
     flash("You are logged out.", "info")
     return redirect(url_for("auth.login"))

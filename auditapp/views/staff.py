@@ -44,7 +44,7 @@ def index():
             return _list_page(form, roster, 400)
         team = dict(choices.team_names()).get(form.team_id.data)
         try:
-            staff = people.add_staff(form.name.data, team, form.code.data)
+            staff = people.add_staff(form.name.data, team, form.code.data, by=current_user)
         except people.PeopleError as exc:
             getattr(form, exc.field or "name").errors.append(str(exc))
             return _list_page(form, roster, 400)
@@ -62,7 +62,7 @@ def import_roster():
     if not roster.validate():
         return _list_page(form, roster, 400)
     try:
-        added = people.import_roster(roster.roster.data)
+        added = people.import_roster(roster.roster.data, by=current_user)
     except people.RosterError as exc:
         roster.roster.errors.extend(f"Row {e}" for e in exc.errors)
         roster.roster.errors.append("Nothing was imported: correct these rows and try again.")
@@ -123,7 +123,12 @@ def edit(staff_id: int):
     elif form.validate():
         try:
             people.update_staff(
-                staff, form.name.data, form.team_id.data or None, form.code.data, form.active.data
+                staff,
+                form.name.data,
+                form.team_id.data or None,
+                form.code.data,
+                form.active.data,
+                by=current_user,
             )
         except people.PeopleError as exc:
             getattr(form, exc.field or "name").errors.append(str(exc))

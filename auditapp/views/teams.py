@@ -30,7 +30,7 @@ def index():
         if not form.validate():
             return _list(form, 400)
         try:
-            team = people.create_team(form.name.data)
+            team = people.create_team(form.name.data, by=current_user)
         except people.PeopleError as exc:
             form.name.errors.append(str(exc))
             return _list(form, 400)
@@ -47,7 +47,7 @@ def edit(team_id: int):
     form = TeamForm(obj=team if request.method == "GET" else None)
     if request.method == "POST" and form.validate():
         try:
-            people.rename_team(team, form.name.data)
+            people.rename_team(team, form.name.data, by=current_user)
         except people.PeopleError as exc:
             form.name.errors.append(str(exc))
         else:
