@@ -89,9 +89,10 @@ def stored_version(checklist: Checklist, *, by: User | None) -> ChecklistVersion
                 first_used_at=utcnow(),
             )
             .on_conflict_do_nothing(index_elements=["fingerprint"])
-        )
+            .returning(ChecklistVersion.id)
+        ).scalar_one_or_none()
         row = db.session.execute(query).scalar_one()
-        if inserted.rowcount == 1:  # not when a concurrent first audit stored it
+        if inserted is not None:  # not when a concurrent first audit stored it
             event_log.record(
                 "checklist_version_stored",
                 by,
