@@ -31,6 +31,14 @@ ACTIONS = {
     "user_deactivated": "User deactivated",
     "user_reactivated": "User reactivated",
     "logged_out_everywhere": "Logged out everywhere",
+    "calibration_created": "Calibration session created",
+    "calibration_draft_saved": "Calibration draft saved",
+    "calibration_submitted": "Calibration answers submitted",
+    "calibration_review": "Calibration session in review",
+    "calibration_consensus": "Calibration consensus recorded",
+    "calibration_closed": "Calibration session closed",
+    "calibration_material": "Calibration material opened",
+    "calibration_results": "Calibration results printed",
 }
 
 

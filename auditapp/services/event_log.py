@@ -37,7 +37,12 @@ _PENDING = "auditapp.event_log"
 # PostgreSQL advisory lock (namespace, key) held from reading the newest hash to commit.
 # Its own namespace: services/rollups.py locks (7301, group) keys.
 _LOCK = {"namespace": 7302, "key": 1}
-_SUBJECT_NAMES = {"audits": "audit", "users": "user", "staff_members": "staff member"}
+_SUBJECT_NAMES = {
+    "audits": "audit",
+    "users": "user",
+    "staff_members": "staff member",
+    "calibration_sessions": "calibration session",
+}
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,11 @@ DETAIL_LABELS = {
     "changed": "Changed",
     "rows": "Rows",
     "audits": "Audits",
+    "raters": "Raters",
+    "reference": "Reference",
+    "material": "Material",
+    "audit": "Audit",
+    "because": "Because",
 }
 FILTER_LABELS = {
     "staff_id": "staff member",
@@ -104,6 +109,8 @@ class _Names:
         n = int(number)
         if kind == "audit":
             return f"Audit #{n}", n
+        if kind == "calibration session":
+            return f"Calibration session #{n}", None
         known = {"staff report": self.staff, "team report": self.teams, "user": self.users}
         if kind in known:
             return f"{kind.capitalize()}: {known[kind].get(n, f'#{n} (removed)')}", None
