@@ -120,9 +120,7 @@ def rater_ids(session: CalibrationSession) -> list[int]:
 
 def submitted(session: CalibrationSession) -> dict[int, CalibrationAnswer]:
     """The raters' submitted answers by user id."""
-    return {
-        a.user_id: a for a in session.answers if a.kind == "rater" and a.status == "submitted"
-    }
+    return {a.user_id: a for a in session.answers if a.kind == "rater" and a.status == "submitted"}
 
 
 def own_answer(session: CalibrationSession, user: User) -> CalibrationAnswer | None:
@@ -375,8 +373,12 @@ def record_consensus(
     state = status_of(session)
     if state != "review":
         raise CalibrationError(
-            {"": "The consensus is recorded in review, once every rater has submitted "
-             "or the deadline has passed." if state == "open" else "The session is closed."}
+            {
+                "": "The consensus is recorded in review, once every rater has submitted "
+                "or the deadline has passed."
+                if state == "open"
+                else "The session is closed."
+            }
         )
     _check_channel(session, interaction)
     result = audit_service.score_entry(checklist_of(session), entry, interaction.channel, True)
@@ -400,8 +402,10 @@ def close(session: CalibrationSession, user: User) -> CalibrationSession:
         return session
     if state == "open":
         raise CalibrationError(
-            {"": "The session is still open: it can be closed once every rater has "
-             "submitted or the deadline has passed."}
+            {
+                "": "The session is still open: it can be closed once every rater has "
+                "submitted or the deadline has passed."
+            }
         )
     if session.reference_mode == "consensus" and consensus_of(session) is None:
         raise CalibrationError({"": "Record the consensus before closing the session."})

@@ -56,6 +56,11 @@ def _render(template: str, **context) -> str:
         return render_template(template, **context)
 
 
+def render_html(template: str, **context) -> str:
+    """A print layout's HTML, with the paper size and the time it is printed."""
+    return _render(template, **context)
+
+
 # Everything a report shows about an audit, loaded with it in a few queries.
 REPORT_LOADS = (
     joinedload(Audit.staff_member).joinedload(StaffMember.team),
