@@ -10,7 +10,7 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from auditapp.extensions import db
-from auditapp.models import Audit, CalibrationAnswer, LogEntry
+from auditapp.models import Audit, CalibrationAnswer, CalibrationSession, LogEntry
 
 # A lenient rater's answers, and a severe one's, to the counter-basics checklist.
 SEVERE = {**GOOD_ANSWERS, "warmth": "2", "thanked": "no"}
@@ -42,3 +42,9 @@ def log_actions(prefix: str = "calibration_") -> list[str]:
 def pdf_text(data: bytes) -> str:
     pages = PdfReader(io.BytesIO(data)).pages
     return re.sub(r"\s+", " ", " ".join(p.extract_text() or "" for p in pages))
+
+
+def stored_session() -> CalibrationSession:
+    """The one stored session as the database holds it now (not as the test last saw it)."""
+    db.session.expire_all()
+    return db.session.scalars(select(CalibrationSession)).one()

@@ -310,7 +310,9 @@ def save_answers(
     _check_channel(session, interaction)
     result = audit_service.score_entry(checklist, entry, interaction.channel, submit)
     if answer is None:
-        answer = CalibrationAnswer(session_id=session.id, user_id=user.id, form_token=token)
+        answer = CalibrationAnswer(
+            session_id=session.id, user_id=user.id, kind="rater", status="draft", form_token=token
+        )
         session.answers.append(answer)
     _apply(answer, interaction, entry, result if submit else None)
     action = "calibration_submitted" if submit else "calibration_draft_saved"

@@ -96,10 +96,10 @@ def score(session_id: int):
     view = session_view(session, current_user)
     checklist = service.checklist_of(session)
     mine = service.own_answer(session, current_user)
-    if mine is not None and mine.status == "submitted" and request.method == "GET":
-        flash("You have submitted your answers; the results show them beside the others'.", "info")
+    if mine is not None and mine.status == "submitted":
+        flash("Your answers were already submitted; nothing was stored twice.", "info")
         return redirect(url_for("calibration.results", session_id=session.id))
-    if view.status != "open" and request.method == "GET":
+    if view.status != "open":
         flash(service.late_message(session), "warning")
         return redirect(url_for("calibration.show", session_id=session.id))
     if request.method == "GET":
@@ -117,13 +117,7 @@ def score(session_id: int):
             entry=af.answers_from(form, checklist),
             submit=bool(form.submit.data),
         )
-    except service.CalibrationError as exc:
-        if "" in exc.problems and view.status != "open":
-            flash(exc.problems[""], "warning")
-            return redirect(url_for("calibration.show", session_id=session.id))
-        af.show_errors(form, exc)
-        return cf.render_scoring(view, form, checklist, status=400)
-    except af.audit_service.AuditError as exc:
+    except af.audit_service.AuditError as exc:  # CalibrationError too
         af.show_errors(form, exc)
         return cf.render_scoring(view, form, checklist, status=400)
     except UNAVAILABLE:
