@@ -63,9 +63,14 @@ class Upload:
         return TYPES[Path(self.name).suffix.lower()][1]
 
 
+def limit_mb() -> float:
+    """The largest upload accepted, in MB, as set (CALIBRATION_UPLOAD_MAX_MB)."""
+    return float(current_app.config["CALIBRATION_UPLOAD_MAX_MB"])
+
+
 def limit() -> int:
-    """The largest upload accepted, in bytes (CALIBRATION_UPLOAD_MAX_MB)."""
-    return int(float(current_app.config["CALIBRATION_UPLOAD_MAX_MB"]) * 1024 * 1024)
+    """The largest upload accepted, in bytes."""
+    return int(limit_mb() * 1024 * 1024)
 
 
 def clean_name(name: str) -> str:
@@ -94,7 +99,7 @@ def check(filename: str | None, stream: BinaryIO) -> Upload:
         raise UploadError("The file is empty.")
     if len(data) > most:
         raise UploadError(
-            f"The file is larger than the {most / 1024 / 1024:g} MB allowed. "
+            f"The file is larger than the {limit_mb():g} MB allowed. "
             "Shorten the recording or compress it."
         )
     content_type, _, _, matches = TYPES[suffix]

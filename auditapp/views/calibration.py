@@ -246,7 +246,7 @@ def _new_page(form):
         "calibration/new.html",
         form=form,
         allowed_text=files.ALLOWED_TEXT,
-        upload_limit_mb=f"{files.limit() / 1024 / 1024:g}",
+        upload_limit_mb=f"{files.limit_mb():g}",
     )
 
 
