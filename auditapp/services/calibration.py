@@ -86,7 +86,7 @@ def sessions_for(user: User) -> list[CalibrationSession]:
         select(CalibrationSession)
         .options(
             selectinload(CalibrationSession.raters),
-            selectinload(CalibrationSession.answers),
+            selectinload(CalibrationSession.answers).joinedload(CalibrationAnswer.user),
             selectinload(CalibrationSession.checklist_version),
         )
         .order_by(CalibrationSession.id.desc())

@@ -80,7 +80,7 @@ def overview(user: User, filters: Filters) -> Overview:
         done = service.submitted(s)
         for uid, a in done.items():
             names[uid] = a.user.name
-        found = results.results_of(s)
+        found = results.results_of(s, with_stats=False)
         day = clock.local(s.created_at).date()
         for row in found.raters:
             uid = row.user_id

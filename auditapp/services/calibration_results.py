@@ -96,8 +96,9 @@ class Results:
     item_stats: dict[str, dict[str, Stat]]
 
 
-def results_of(session: CalibrationSession) -> Results:
-    """Everything the results page, PDF and JSON show about a session."""
+def results_of(session: CalibrationSession, *, with_stats: bool = True) -> Results:
+    """Everything the results page, PDF and JSON show about a session; without the
+    statistics (the overview pools its own) when `with_stats` is False."""
     checklist = service.checklist_of(session)
     done = service.submitted(session)
     order = [r.user_id for r in session.raters if r.user_id in done]
@@ -119,8 +120,17 @@ def results_of(session: CalibrationSession) -> Results:
     ]
     rows.sort(key=lambda r: (not r.item.critical, not r.disagreement))
 
+    raters = _rater_rows(
+        checklist, items, answers, names, table, reference, ref_values, expert_column, with_stats
+    )
+    if not with_stats:
+        skipped = stat("", "percent_agreement", [])
+        return Results(
+            session.id, checklist, session.reference_mode, reference_name,
+            reference.overall if reference else None, raters, rows, {}, [], skipped, None, {},
+        )  # fmt: skip
     stats = _named_stats(table)
-    by_level = _alpha_bylevel_of(checklist, items, table)
+    by_level = _alpha_by_level(checklist, items, table)
     overall_alpha = stat(
         "Krippendorff's α (interval) on the overall score",
         "krippendorff_alpha",
@@ -131,9 +141,6 @@ def results_of(session: CalibrationSession) -> Results:
         agreement.ac1_kappa_note(stats["gwet_ac1"].value, stats["krippendorff_alpha"].value, table)
         if table
         else None
-    )
-    raters = _rater_rows(
-        checklist, items, answers, names, table, reference, ref_values, expert_column
     )
     item_stats = {
         item.id: {"percent_agreement": _one_unit_agreement(row)}
@@ -239,7 +246,7 @@ def _named_stats(table) -> dict[str, Stat]:
     }
 
 
-def _alpha_bylevel_of(checklist, items, table) -> list[Stat]:
+def _alpha_by_level(checklist, items, table) -> list[Stat]:
     groups: dict[tuple[str, str], list[int]] = {}
     for n, (_, item) in enumerate(items):
         level = level_of(checklist, item)
@@ -287,7 +294,7 @@ def _one_unit_agreement(row) -> Stat:
 
 
 def _rater_rows(
-    checklist, items, answers, names, table, reference, ref_values, expert_column
+    checklist, items, answers, names, table, reference, ref_values, expert_column, with_stats
 ) -> list[RaterRow]:
     rows = []
     for n, answer in enumerate(answers):
@@ -316,7 +323,7 @@ def _rater_rows(
             ]
             pct = 100 * sum(a == r for a, r in compared) / len(compared) if compared else None
             mismatches = _critical_mismatches(checklist, items, answer, reference)
-            cohen = _cohen(checklist, items, mine, ref_values)
+            cohen = _cohen(checklist, items, mine, ref_values) if with_stats else []
         rows.append(
             RaterRow(
                 answer.user_id,
