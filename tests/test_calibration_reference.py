@@ -153,3 +153,22 @@ def test_perfect_agreement_is_one_and_too_little_data_is_said_in_words(
         assert data[name]["reason"] == "fewer than two raters"
     page = text_of(client.get(f"/calibration/{alone.id}/results"))
     assert "Not computed: fewer than two raters" in page
+
+
+def test_the_documented_json_has_the_keys_the_app_sends(client, login, make_calibration, people):
+    import json
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "calibration.md").read_text()
+    documented = json.loads(re.search(r"```json\n(.*?)```", text, re.S).group(1))
+    session = make_calibration(
+        raters=list(people.values()), reference_mode="expert", expert_id=people["expert"].id
+    )
+    rate_all(
+        client, login, session, people, {k: GOOD_ANSWERS for k in ("expert", "lenient", "severe")}
+    )
+    sent = client.get(f"/calibration/{session.id}/results.json").get_json()
+    assert set(sent) == set(documented)
+    assert set(sent["raters"][1]) == set(documented["raters"][0])
+    assert set(sent["items"][0]) == set(documented["items"][0])
