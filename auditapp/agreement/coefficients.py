@@ -1,23 +1,20 @@
-"""Inter-rater agreement: Krippendorff's alpha, Fleiss' and Cohen's kappa, Gwet's AC1, percent
-agreement and ICC(A,1), with a seeded bootstrap and plain-language results for the app.
+"""The agreement coefficients themselves, each written from its paper: a float for a table of
+ratings, NaN where the formula is undefined.
 
-Pure: numpy only, no Flask, no database. `ratings` is a sequence of units (the items rated),
-each a sequence with one value per rater; `None` (or a float NaN) is a missing rating, which
-is how an N/A answer is passed in: a rater who marks N/A did not rate the item. Every
-coefficient returns a float, NaN where the formula is undefined; `estimate` turns that into
-`None` and a reason a supervisor can read. The formulas and their sources are in
-docs/agreement.md.
+`ratings` is a sequence of units (the items rated), each a sequence with one value per rater;
+`None` (or a float NaN) is a missing rating. Nominal statistics compare values by equality;
+ordinal, interval and ratio ones need numbers (ordinal also takes an explicit `order`).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from numbers import Real
-from typing import Literal
+from typing import Literal, cast
 
 import numpy as np
+import numpy.typing as npt
 
 Value = str | int | float
 Ratings = Sequence[Sequence[Value | None]]
@@ -25,6 +22,7 @@ Level = Literal["nominal", "ordinal", "interval", "ratio"]
 Weights = Literal["linear", "quadratic"] | None
 
 NAN = float("nan")
+Array = npt.NDArray[np.float64]
 
 
 def _missing(value: object) -> bool:
@@ -47,15 +45,19 @@ def _categories(values: list[Value], order: Sequence[Value] | None, numeric: boo
             raise ValueError(f"ratings not in the given order: {sorted(map(str, unknown))}")
         return list(order)
     if numeric:
-        if not all(isinstance(v, Real) and not isinstance(v, bool) for v in values):
-            raise ValueError("this level needs numeric ratings (or an explicit `order`)")
-        return sorted(set(values))  # type: ignore[type-var]
+        return sorted(set(_numbers(values)))
     return list(dict.fromkeys(values))
+
+
+def _numbers(values: list[Value]) -> list[float]:
+    if not all(isinstance(v, Real) and not isinstance(v, bool) for v in values):
+        raise ValueError("this level needs numeric ratings (or an explicit `order`)")
+    return cast(list[float], values)
 
 
 def _counts(
     ratings: Ratings, order: Sequence[Value] | None = None, numeric: bool = False
-) -> tuple[np.ndarray, list[Value]]:
+) -> tuple[Array, list[Value]]:
     """Unit-by-category counts (units nobody rated dropped) and the categories."""
     rows = _rows(ratings)
     categories = _categories([v for r in rows for v in r if v is not None], order, numeric)
@@ -68,14 +70,14 @@ def _counts(
     return counts[counts.sum(axis=1) > 0], categories
 
 
-def _metric(level: Level, values: np.ndarray, n_c: np.ndarray) -> np.ndarray:
+def _metric(level: Level, values: Array, n_c: Array) -> Array:
     """Krippendorff's (2011) difference functions delta^2(c, k) between the categories."""
     c, k = np.meshgrid(np.arange(len(values)), np.arange(len(values)), indexing="ij")
     if level == "nominal":
         return (c != k).astype(float)
     if level == "ordinal":
-        # Ranks apart are weighed by how many pairable values lie between them (Krippendorff
-        # 2011, p. 6), so the distance depends on the observed frequencies, not the numbers.
+        # Ranks are spaced by how many pairable values lie between them (Krippendorff 2011), so
+        # the distance depends on how often each rank was used, not on the numbers themselves.
         cumulative = np.concatenate([[0.0], np.cumsum(n_c)])
         between = cumulative[np.maximum(c, k) + 1] - cumulative[np.minimum(c, k)]
         return (between - (n_c[c] + n_c[k]) / 2) ** 2
@@ -129,7 +131,7 @@ def fleiss_kappa(ratings: Ratings) -> float:
     return NAN if p_e == 1 else float((p_unit.mean() - p_e) / (1 - p_e))
 
 
-def _pairwise_agreement(counts: np.ndarray) -> np.ndarray:
+def _pairwise_agreement(counts: Array) -> Array:
     """Per unit rated at least twice: the share of its rater pairs that agree."""
     m = counts.sum(axis=1)
     counts, m = counts[m >= 2], m[m >= 2]
@@ -144,7 +146,7 @@ def percent_agreement(ratings: Ratings) -> float:
 
 
 def gwet_ac1(ratings: Ratings, categories: Sequence[Value] | None = None) -> float:
-    """Gwet's AC1 (Gwet 2008; with missing ratings as in Gwet 2014, ch. 4, and irrCAC):
+    """Gwet's AC1 (Gwet 2008; with missing ratings as in Gwet 2014 and irrCAC's `gwet`):
     p_a over units rated at least twice; p_e = sum_k pi_k (1 - pi_k) / (q - 1), where pi_k
     averages each unit's share of category k over every unit rated at least once. q counts
     the categories seen, or `categories` when the scale is known (say, yes/no when everyone
@@ -171,8 +173,9 @@ def cohen_kappa(
         raise ValueError("the two raters need one entry per unit each")
     if weights not in (None, "linear", "quadratic"):
         raise ValueError(f"unknown weights {weights!r}")
+    a_given, b_given = _rows([rater_a, rater_b])
     pairs = [
-        (a, b) for a, b in zip(rater_a, rater_b, strict=True) if not _missing(a) and not _missing(b)
+        (a, b) for a, b in zip(a_given, b_given, strict=True) if a is not None and b is not None
     ]
     if not pairs:
         return NAN
@@ -196,11 +199,13 @@ def icc_a1(ratings: Ratings) -> float:
     case 2A; Shrout & Fleiss 1979, ICC(2,1)) from the two-way ANOVA mean squares:
     (MS_R - MS_E) / (MS_R + (k - 1) MS_E + k (MS_C - MS_E) / n). Complete numeric data only."""
     rows = _rows(ratings)
-    if any(v is None for row in rows for v in row):
+    complete = [[v for v in row if v is not None] for row in rows]
+    if any(len(row) < len(rows[0]) for row in complete):
         return NAN
-    _categories([v for row in rows for v in row], None, numeric=True)
-    x = np.asarray(rows, dtype=float)
-    if x.ndim != 2 or x.shape[0] < 2 or x.shape[1] < 2:
+    x = np.array([_numbers(row) for row in complete], dtype=np.float64)
+    # Tested apart from the denominator: identical non-binary fractions (0.1, 0.1, ...) leave
+    # rounding dust in the sums of squares instead of an exact zero.
+    if x.ndim != 2 or x.shape[0] < 2 or x.shape[1] < 2 or np.ptp(x) == 0:
         return NAN
     n, k = x.shape
     grand = x.mean()
@@ -211,147 +216,3 @@ def icc_a1(ratings: Ratings) -> float:
     ms_e = ss_error / ((n - 1) * (k - 1))
     denominator = ms_r + (k - 1) * ms_e + k * (ms_c - ms_e) / n
     return NAN if denominator == 0 else float((ms_r - ms_e) / denominator)
-
-
-def bootstrap_interval(
-    statistic: Callable[[Ratings], float],
-    ratings: Ratings,
-    *,
-    samples: int = 1000,
-    seed: int = 0,
-    confidence: float = 0.95,
-) -> tuple[float, float]:
-    """Percentile bootstrap interval (Efron & Tibshirani 1993) resampling whole units with
-    replacement, since units are the independent draws and a unit's raters are not. Seeded,
-    so the same table gives the same interval. Resamples where the statistic is undefined
-    (say, every resampled rating the same) are left out; NaN if none is defined."""
-    if not 0 < confidence < 1:
-        raise ValueError("confidence must be between 0 and 1")
-    rows = _rows(ratings)
-    if not rows:
-        return NAN, NAN
-    draws = np.random.default_rng(seed).integers(0, len(rows), size=(samples, len(rows)))
-    values = np.array([statistic([rows[i] for i in draw]) for draw in draws])
-    values = values[np.isfinite(values)]
-    if not len(values):
-        return NAN, NAN
-    tail = (1 - confidence) / 2
-    low, high = np.quantile(values, [tail, 1 - tail])
-    return float(low), float(high)
-
-
-@dataclass(frozen=True)
-class Estimate:
-    """A coefficient ready for JSON: `value` is None when it cannot be computed, and then
-    `reason` says why in plain words."""
-
-    value: float | None
-    ci_low: float | None
-    ci_high: float | None
-    n_units: int
-    n_raters: int
-    reason: str | None = None
-
-
-def _cohen_table(ratings: Ratings, **options: object) -> float:
-    rows = _rows(ratings)
-    if rows and len(rows[0]) != 2:
-        raise ValueError("Cohen's kappa compares exactly two raters")
-    return cohen_kappa([r[0] for r in rows], [r[1] for r in rows], **options)  # type: ignore[arg-type]
-
-
-STATISTICS: dict[str, Callable[..., float]] = {
-    "krippendorff_alpha": krippendorff_alpha,
-    "fleiss_kappa": fleiss_kappa,
-    "gwet_ac1": gwet_ac1,
-    "percent_agreement": percent_agreement,
-    "cohen_kappa": _cohen_table,
-    "icc_a1": icc_a1,
-}
-NEEDS_COMPLETE = {"fleiss_kappa": "Fleiss' kappa", "icc_a1": "the ICC"}
-
-
-def _why_undefined(name: str, rows: list[list[Value | None]]) -> str:
-    if name in NEEDS_COMPLETE and any(v is None for row in rows for v in row):
-        return f"missing ratings: {NEEDS_COMPLETE[name]} needs every rater on every unit"
-    paired = [[v for v in row if v is not None] for row in rows]
-    paired = [row for row in paired if len(row) >= 2]
-    if not paired:
-        return "no unit was rated by two or more raters"
-    if len({v for row in paired for v in row}) == 1:
-        return "no variation: every rating is the same"
-    return "cannot be computed from these ratings"
-
-
-def estimate(
-    name: str,
-    ratings: Ratings,
-    *,
-    samples: int = 1000,
-    seed: int = 0,
-    confidence: float = 0.95,
-    **options: object,
-) -> Estimate:
-    """The statistic `name` (a key of STATISTICS; `options` go to it, e.g. level="ordinal")
-    with its bootstrap interval, or None and the reason it cannot be computed. One unit gives
-    no value: chance-corrected agreement over a single item says nothing (alpha is 0 by
-    construction) and there is nothing to resample."""
-    function = STATISTICS[name]
-    rows = _rows(ratings)
-    n_units = sum(any(v is not None for v in row) for row in rows)
-    n_raters = (
-        sum(any(row[j] is not None for row in rows) for j in range(len(rows[0]))) if rows else 0
-    )
-
-    def statistic(table: Ratings) -> float:
-        return function(table, **options)
-
-    value = NAN
-    if n_raters < 2:
-        reason: str | None = "fewer than two raters"
-    elif n_units < 2:
-        reason = "only one unit: agreement needs at least two rated items"
-    else:
-        value = statistic(rows)
-        reason = _why_undefined(name, rows) if math.isnan(value) else None
-    if reason is not None:
-        return Estimate(None, None, None, n_units, n_raters, reason)
-    low, high = bootstrap_interval(
-        statistic, rows, samples=samples, seed=seed, confidence=confidence
-    )
-    return Estimate(value, _finite(low), _finite(high), n_units, n_raters)
-
-
-def _finite(x: float) -> float | None:
-    return None if math.isnan(x) else x
-
-
-def alpha_reading(alpha: float | None) -> str | None:
-    """Krippendorff (2004, Content Analysis, 2nd ed., p. 241): rely on alpha >= 0.800, draw
-    only tentative conclusions from 0.667 up to 0.800, and none below."""
-    if alpha is None or math.isnan(alpha):
-        return None
-    if alpha >= 0.800:
-        return "reliable"
-    return "tentative" if alpha >= 0.667 else "unreliable"
-
-
-def ac1_kappa_note(
-    ac1: float | None, kappa: float | None, ratings: Ratings, gap: float = 0.10
-) -> str | None:
-    """A sentence on why AC1 is well above kappa (or alpha), when it is by `gap` or more:
-    the kappa paradox of Feinstein & Cicchetti (1990), where one answer dominates."""
-    if ac1 is None or kappa is None or math.isnan(ac1) or math.isnan(kappa):
-        return None
-    if ac1 - kappa < gap:
-        return None
-    counts, categories = _counts(ratings)
-    totals = counts.sum(axis=0)
-    top = int(totals.argmax())
-    return (
-        f"AC1 ({ac1:.2f}) is higher than kappa ({kappa:.2f}) because "
-        f'{totals[top] / totals.sum():.0%} of the ratings are "{categories[top]}": when one '
-        "answer dominates, kappa counts most agreement as luck and stays low even though "
-        "raters rarely disagree (the kappa paradox). AC1 estimates chance agreement in a "
-        "way that is not thrown by skewed answers."
-    )
