@@ -163,6 +163,7 @@ def register_blueprints(app: Flask) -> None:
         "responses",
         "exports",
         "event_log",
+        "calibration",
     ):
         app.register_blueprint(import_module(f"auditapp.views.{name}").bp)
     import_module("auditapp.views.auth").require_login_everywhere(app)

@@ -53,3 +53,6 @@ PASSWORD_HASH_METHOD = "scrypt"  # werkzeug's default; the tests use a cheap one
 WTF_CSRF_TIME_LIMIT = None  # a supervisor may leave a form open all shift
 PAPER_SIZE = "A4"  # or "Letter"
 PRINT_LIMIT = 200  # most audits one browser download may print; the CLI prints any number
+# The largest recording or document a calibration session may hold, in MB. Its upload page
+# alone accepts a request this large (everything else keeps MAX_CONTENT_LENGTH).
+CALIBRATION_UPLOAD_MAX_MB = 50

@@ -351,3 +351,31 @@ def submitted(client, supervisor, staff):
     assert response.status_code == 302, text_of(response)
     client.get(response.headers["Location"])  # read the flash message
     return int(response.headers["Location"].rsplit("/", 1)[1]), data
+
+
+@pytest.fixture
+def make_calibration(app, make_user):
+    """Store a calibration session through the service; returns it. The raters default to
+    two new supervisors; `by` (the creator) to a new trainer."""
+    from auditapp import clock as app_clock
+    from auditapp.services import calibration
+    from auditapp.services.checklists import available
+
+    def make(raters=None, by=None, upload=None, **options):
+        raters = raters if raters is not None else [make_user("supervisor") for _ in range(2)]
+        values = {
+            "title": "Phone call about a late delivery",
+            "checklist": available()["counter-basics"],
+            "channel": "in_person",
+            "material_kind": "text",
+            "material_text": "The customer walks in; the clerk looks up and says hello.",
+            "rater_ids": tuple(u.id for u in raters),
+            "reference_mode": "none",
+            "deadline": app_clock.local_now() + timedelta(days=3),
+        }
+        values.update(options)
+        return calibration.create(
+            by or make_user("trainer"), calibration.NewSession(**values), upload
+        )
+
+    return make

@@ -179,6 +179,7 @@ def test_every_page_but_login_needs_a_login(app, client, make_staff, make_user, 
         "team_id": staff.team_id,
         "user_id": user.id,
         "checklist_id": "counter-basics",
+        "session_id": 1,
     }
     adapter = app.url_map.bind("localhost")
     checked = []
@@ -283,6 +284,31 @@ PAGES = [
     ("POST", "/staff/{staff}/coaching/new", TRAINER_ONLY),  # no checklist chosen yet
     # -- event log --
     ("GET", "/admin/log", ADMIN_ONLY),
+    # -- calibration: {calibration} is an open session (no upload) that a supervisor or a
+    # trainer logged in rates and has not submitted yet; admins open any session --
+    ("GET", "/calibration", READERS_ONLY),
+    ("GET", "/calibration/new", READERS_ONLY),
+    ("POST", "/calibration/new", allowed(READERS_ONLY, 400)),
+    ("GET", "/calibration/{calibration}", READERS_ONLY),
+    ("GET", "/calibration/{calibration}/score", {**READERS_ONLY, "admin": 403}),
+    ("POST", "/calibration/{calibration}/score", {**allowed(READERS_ONLY, 400), "admin": 403}),
+    # Only its trainer (or an admin) records the consensus: not in review, so sent back.
+    (
+        "GET",
+        "/calibration/{calibration}/consensus",
+        {**allowed(READERS_ONLY, 302), "supervisor": 403},
+    ),
+    (
+        "POST",
+        "/calibration/{calibration}/consensus",
+        {**allowed(READERS_ONLY, 302), "supervisor": 403},
+    ),
+    ("POST", "/calibration/{calibration}/close", {**allowed(READERS_ONLY, 400), "supervisor": 403}),
+    # Blind until submitted: nobody sees answers of an open session before submitting.
+    ("GET", "/calibration/{calibration}/results", dict.fromkeys(ROLES, 403)),
+    ("GET", "/calibration/{calibration}/results.json", dict.fromkeys(ROLES, 403)),
+    ("GET", "/calibration/{calibration}/results.pdf", dict.fromkeys(ROLES, 403)),
+    ("GET", "/calibration/{calibration}/material", {**allowed(READERS_ONLY, 404)}),  # none
 ]
 
 TABLE = [
@@ -309,9 +335,12 @@ def world(make_staff, make_user, make_audit):
 
 
 @pytest.mark.parametrize(("role", "method", "url", "expected"), TABLE)
-def test_role_table(client, world, make_user, make_audit, login, role, method, url, expected):
+def test_role_table(
+    client, world, make_user, make_audit, make_calibration, login, role, method, url, expected
+):
     user = login(make_user(role, staff=world.own if role == "staff" else None))
     draft_author = user if role == "supervisor" else world.author
+    rating = role in ("supervisor", "trainer")
     ids = {
         "audit": world.audit.id,
         "own_audit": world.own_audit.id,
@@ -320,6 +349,10 @@ def test_role_table(client, world, make_user, make_audit, login, role, method, u
         "own": world.own.id,
         "team": world.other.team_id,
         "user": world.bystander.id,
+        "calibration": make_calibration(
+            raters=[user, world.author] if rating else [world.author, make_user("supervisor")],
+            by=world.bystander,
+        ).id,
     }
     response = client.open(url.format(**ids), method=method, data={})
     if response.mimetype == "application/pdf":
@@ -340,7 +373,9 @@ def test_role_table(client, world, make_user, make_audit, login, role, method, u
 def test_every_route_is_in_the_role_table(app):
     """A new route (or a new method on one) fails here until PAGES says who may use it."""
     adapter = app.url_map.bind("localhost")
-    dummy = {k: 1 for k in ("audit", "own_audit", "draft", "staff", "own", "team", "user")}
+    dummy = dict.fromkeys(
+        ("audit", "own_audit", "draft", "staff", "own", "team", "user", "calibration"), 1
+    )
     covered: dict[tuple[str, str], set[str]] = {}
     for method, url, statuses in PAGES:
         endpoint, _ = adapter.match(url.format(**dummy), method=method)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime
 from types import SimpleNamespace
 from typing import ClassVar
 from urllib.parse import urlencode, urlsplit
@@ -19,6 +20,7 @@ from flask import g
 from markupsafe import escape
 from sqlalchemy import func, select
 from test_access import EXPIRED, FORBIDDEN, ROLES, assert_forbidden, token_from
+from test_calibration_workflow import new_form
 from test_pdf import pdf_text
 from werkzeug.datastructures import FileStorage, ImmutableMultiDict, MultiDict
 from werkzeug.routing import IntegerConverter
@@ -92,20 +94,48 @@ def allowed_roles(app, endpoint: str) -> tuple[str, ...]:
     return getattr(app.view_functions[endpoint], "allowed_roles", ROLES)
 
 
+def submitted_by_all(session, raters) -> None:
+    """Every rater of a calibration session submits: it is in review."""
+    from auditapp.services import audits, calibration
+
+    for n, rater in enumerate(raters):
+        calibration.save_answers(
+            session,
+            rater,
+            token=f"all-{session.id}-{n}",
+            interaction=audits.Interaction(channel="in_person", observed_at=datetime(2026, 1, 5)),
+            entry=audits.Answers.clean(GOOD_ANSWERS, {}),
+            submit=True,
+        )
+
+
 @pytest.fixture
-def world(make_staff, make_user, make_audit):
+def world(make_staff, make_user, make_audit, make_calibration):
     """Supervisor A's draft and submitted audits; B is another supervisor; the staff login
-    is Oscar's, who has his own audit; Olga is another staff member."""
+    is Oscar's, who has his own audit; Olga is another staff member. Calibration sessions
+    set up by the trainer: one open that A rates, one in review awaiting its consensus, one
+    in review with no reference (A and B rated both)."""
     olga = make_staff("Olga Other", team="Back office")
     oscar = make_staff("Oscar Own", team="Front desk")
     author = make_user("supervisor", email="author@example.com")
     staff_login = make_user("staff", email="oscar@example.com", staff=oscar)
+    other_supervisor = make_user("supervisor", email="other@example.com")
+    trainer = make_user("trainer", email="trainer@example.com")
+    pair = [author, other_supervisor]
+    calibration_open = make_calibration(raters=[author, trainer], by=trainer)
+    calibration_consensus = make_calibration(raters=pair, by=trainer, reference_mode="consensus")
+    calibration_review = make_calibration(raters=pair, by=trainer)
+    submitted_by_all(calibration_consensus, pair)
+    submitted_by_all(calibration_review, pair)
     return SimpleNamespace(
+        calibration_open=calibration_open,
+        calibration_consensus=calibration_consensus,
+        calibration_review=calibration_review,
         olga=olga,
         oscar=oscar,
         author=author,
-        other_supervisor=make_user("supervisor", email="other@example.com"),
-        trainer=make_user("trainer", email="trainer@example.com"),
+        other_supervisor=other_supervisor,
+        trainer=trainer,
         admin=make_user("admin", email="admin@example.com"),
         staff_login=staff_login,
         bystander=make_user("trainer", email="bystander@example.com"),
@@ -142,6 +172,10 @@ def url_args(world, endpoint: str, rule) -> dict:
         "team_id": world.olga.team_id,
         "user_id": world.bystander.id,
         "checklist_id": "counter-basics",
+        "session_id": {
+            "calibration.score": world.calibration_open,
+            "calibration.consensus": world.calibration_consensus,
+        }.get(endpoint, world.calibration_review).id,
     }
     return {name: values[name] for name in rule.arguments}
 
@@ -197,6 +231,13 @@ VALID_POSTS = {
         lambda w: {"note": "Greet first", "follow_up_on": "2030-01-01", "item_ids": "greeted"},
     ),
     "auth.logout": ("admin", lambda w: {}),
+    "calibration.new": (
+        "trainer",
+        lambda w: new_form([w.author, w.other_supervisor]),
+    ),
+    "calibration.score": ("supervisor", lambda w: form_data(token="calibration-score")),
+    "calibration.consensus": ("trainer", lambda w: form_data(token="calibration-consensus")),
+    "calibration.close": ("trainer", lambda w: {}),
 }
 EXTRA_QUERY = {
     "audits.new": {"staff": "{olga}", "checklist": "counter-basics"},
@@ -530,6 +571,9 @@ TEXT_FIELDS = {
     "teams.edit": {"name": 120},
     "users.index": {"name": 120, "email": 254},
     "coaching.new": {"note": 2000},
+    "calibration.new": {"title": 200, "material_text": 50_000},
+    "calibration.score": {"notes": 5000, "comment_greeted": 2000},
+    "calibration.consensus": {"notes": 5000, "comment_greeted": 2000},
 }
 TEXT_CASES = [(e, f) for e, fields in TEXT_FIELDS.items() for f in fields]
 # The address check speaks first for an email; the hidden token has no place to show one.
@@ -562,6 +606,7 @@ def test_every_form_with_free_text_is_listed(app):
         "account.logout_everywhere",
         "account.password",  # passwords: any character may be part of one
         "staff.import_roster",  # checked row by row, below
+        "calibration.close",
     }
 
 
@@ -751,6 +796,8 @@ TOO_BIG = 2 * 1024 * 1024 + 1
 @pytest.mark.parametrize("how", ["field", "file"])
 def test_posts_over_the_size_limit_get_413_and_change_nothing(app, world, how):
     production(app)
+    # The calibration upload page alone takes a larger request: its limit, made small here.
+    app.config["CALIBRATION_UPLOAD_MAX_MB"] = 0.5
     failures = []
     rules = [*post_routes(app), app.url_map._rules_by_endpoint["auth.login"][0]]
     for rule in rules:
@@ -807,7 +854,7 @@ FORMULA = '=HYPERLINK("https://evil.example","x")'
 
 
 @pytest.fixture
-def hostile_world(world, make_staff, make_audit):
+def hostile_world(world, make_staff, make_audit, make_calibration):
     """Records whose names and comments are markup and a spreadsheet formula."""
     from auditapp.services import users
 
@@ -823,6 +870,11 @@ def hostile_world(world, make_staff, make_audit):
     users.create_user("x@example.com", ATTRIBUTE, "trainer", PASSWORD)
     db.session.commit()
     world.hostile_staff, world.hostile_audit = staff, audit
+    pair = [world.author, world.other_supervisor]
+    world.hostile_calibration = make_calibration(
+        raters=pair, by=world.trainer, title=SCRIPT, material_text=f"{ATTRIBUTE} {SCRIPT}"
+    )
+    submitted_by_all(world.hostile_calibration, pair)
     return world
 
 
@@ -841,6 +893,7 @@ def test_markup_in_names_and_notes_is_escaped_on_every_page(app, client, hostile
                 "team_id": w.hostile_staff.team_id,
                 "user_id": w.bystander.id,
                 "checklist_id": "counter-basics",
+                "session_id": w.hostile_calibration.id,
             }
             url = app.url_map.bind("localhost").build(
                 rule.endpoint, {k: v for k, v in args.items() if k in rule.arguments}

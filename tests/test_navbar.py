@@ -7,9 +7,15 @@ import re
 import pytest
 
 ROLE_LINKS = {
-    "admin": {"Audits", "Staff", "Teams", "Checklists", "Insights", "Coaching", "Users", "Log"},
-    "supervisor": {"New audit", "Audits", "Staff", "Teams", "Checklists", "Insights", "Coaching"},
-    "trainer": {"Audits", "Staff", "Teams", "Checklists", "Insights", "Coaching"},
+    "admin": {
+        *("Audits", "Staff", "Teams", "Checklists", "Insights", "Coaching", "Calibration"),
+        *("Users", "Log"),
+    },
+    "supervisor": {
+        *("New audit", "Audits", "Staff", "Teams", "Checklists", "Insights", "Coaching"),
+        "Calibration",
+    },
+    "trainer": {"Audits", "Staff", "Teams", "Checklists", "Insights", "Coaching", "Calibration"},
     "staff": {"My audits", "My progress"},
 }
 
@@ -51,6 +57,7 @@ def test_each_staff_member_gets_a_link_to_their_own_progress(client, login_as, m
         ("supervisor", "/audits/new", ["New audit"]),
         ("supervisor", "/staff", ["Staff"]),
         ("trainer", "/insights", ["Insights"]),
+        ("trainer", "/calibration/new", ["Calibration"]),
         ("admin", "/users", ["Users"]),
         ("admin", "/admin/log", ["Log"]),
         ("trainer", "/account", []),  # the name is marked instead, not a link of the list

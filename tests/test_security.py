@@ -170,7 +170,7 @@ def inline_code(html: str) -> InlineCode:
 
 @pytest.mark.parametrize("role", ROLES)
 def test_every_page_of_every_role_has_no_inline_code_and_has_the_headers(
-    client, world, make_user, make_audit, login, role
+    client, world, make_user, make_audit, make_calibration, login, role
 ):
     """Every GET in the role table that this role may open: headers, and for HTML pages,
     nothing the CSP would block (so the CSP breaks no page either)."""
@@ -187,6 +187,9 @@ def test_every_page_of_every_role_has_no_inline_code_and_has_the_headers(
         "own": world.own.id,
         "team": world.other.team_id,
         "user": world.bystander.id,
+        "calibration": make_calibration(
+            raters=[user, world.author] if role in ("supervisor", "trainer") else None
+        ).id,
     }
     opened = 0
     for method, url, statuses in PAGES:

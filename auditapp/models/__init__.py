@@ -8,6 +8,7 @@ from .audits import (
     ChecklistVersion,
     CoachingAction,
 )
+from .calibration import CalibrationAnswer, CalibrationRater, CalibrationSession
 from .event_log import LogEntry
 from .logins import Login
 from .people import ROLES, StaffMember, Team, User
@@ -26,6 +27,9 @@ __all__ = [
     "AuditEvent",
     "AuditItem",
     "AuditSection",
+    "CalibrationAnswer",
+    "CalibrationRater",
+    "CalibrationSession",
     "ChecklistVersion",
     "CoachingAction",
     "InteractionMonthTotal",

@@ -43,6 +43,14 @@ ACTIONS = {
     "totals_rebuilt": "Totals rebuilt",
     "backup_made": "Backup made",
     "database_restored": "Database restored",
+    "calibration_created": "Calibration session created",
+    "calibration_draft_saved": "Calibration draft saved",
+    "calibration_submitted": "Calibration answers submitted",
+    "calibration_review": "Calibration session in review",
+    "calibration_consensus": "Calibration consensus recorded",
+    "calibration_closed": "Calibration session closed",
+    "calibration_material": "Calibration material opened",
+    "calibration_results": "Calibration results printed",
 }
 
 

@@ -74,7 +74,8 @@ def result_of(audit: Audit) -> ScoreResult:
     )
 
 
-def _score(checklist: Checklist, entry: Answers, channel: str, submit: bool) -> ScoreResult:
+def score_entry(checklist: Checklist, entry: Answers, channel: str, submit: bool) -> ScoreResult:
+    """Score a form's answers; AuditError (problems by form field) when they cannot be."""
     try:
         return score(checklist, entry.answers, channel, allow_missing=not submit)
     except ScoringError as exc:
@@ -118,7 +119,7 @@ def start(
         return existing, False
     if not staff.active:
         raise AuditError({"staff_member_id": f"{staff.name} is no longer active."})
-    result = _score(checklist, entry, interaction.channel, submit)
+    result = score_entry(checklist, entry, interaction.channel, submit)
     audit = Audit(
         form_token=token,
         staff_member=staff,
@@ -155,7 +156,7 @@ def update_draft(
     """Save more of a draft, or submit it. A submitted audit is changed only by `amend`."""
     if audit.status != "draft":
         return audit  # a repeated submit of a form already submitted changes nothing
-    result = _score(checklist_of(audit), entry, interaction.channel, submit)
+    result = score_entry(checklist_of(audit), entry, interaction.channel, submit)
     _apply(audit, interaction, entry)
     if submit:
         _mark_submitted(audit, user, result)
@@ -175,7 +176,7 @@ def amend(
     reason = reason.strip()
     if not reason:
         raise AuditError({"reason": "Say why the audit is being amended."})
-    result = _score(checklist_of(audit), entry, interaction.channel, submit=True)
+    result = score_entry(checklist_of(audit), entry, interaction.channel, submit=True)
     changes = _changes(audit, interaction, entry)
     if not changes:
         raise AuditError({"": "Nothing was changed, so there is nothing to amend."})

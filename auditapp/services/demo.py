@@ -20,7 +20,7 @@ from auditapp.checklists import NA, Checklist
 from auditapp.extensions import db
 from auditapp.models import StaffMember, User
 
-from . import audits, checklists, event_log, people, rollups, users
+from . import audits, checklists, demo_calibration, event_log, people, rollups, users
 
 PASSWORD = "auditapp-demo"  # demo logins only; printed by `auditapp demo`
 ADMIN = "admin@example.com"
@@ -119,6 +119,8 @@ def load(now: datetime | None = None, count: int = AUDIT_COUNT) -> int:
     rollups.rebuild_all(db.session)
     event_log.commit()
     _add_drafts(rng, supervisors[0], staff, available, now)
+    trainer = users.find_user_by_email(TRAINER[0])
+    demo_calibration.add(trainer, supervisors[0], supervisors[1], now)
     return count
 
 

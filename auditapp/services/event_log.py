@@ -44,6 +44,7 @@ _SUBJECT_NAMES = {
     "teams": "team",
     "coaching_actions": "coaching action",
     "checklist_versions": "checklist version",
+    "calibration_sessions": "calibration session",
 }
 
 

@@ -34,6 +34,11 @@ DETAIL_LABELS = {
     "follow_up_on": "Follow-up on",
     "rows": "Rows",
     "audits": "Audits",
+    "raters": "Raters",
+    "reference": "Reference",
+    "material": "Material",
+    "audit": "Audit",
+    "because": "Because",
 }
 FILTER_LABELS = {
     "staff_id": "staff member",
@@ -106,6 +111,8 @@ class _Names:
         n = int(number)
         if kind == "audit":
             return f"Audit #{n}", n
+        if kind == "calibration session":
+            return f"Calibration session #{n}", None
         known = {"staff report": self.staff, "team report": self.teams, "user": self.users}
         known.update({"staff member": self.staff, "team": self.teams})
         if kind in known:
