@@ -122,3 +122,28 @@ def test_a_live_session_needs_a_staff_member_and_a_supervisor_as_lead(
             lead_rater_id=trainer.id,
         )
     assert set(refused.value.problems) >= {"staff_member_id", "lead_rater_id"}
+
+
+def test_the_leads_audit_stays_hidden_from_the_other_raters_until_they_submit(
+    client, login, live, make_user
+):
+    lead, other, staff, session = live
+    login(lead)
+    assert post_answers(client, session.id, token="lead", observed_at=NOW).status_code == 302
+    audit = db.session.scalars(select(Audit)).one()
+    outsider = make_user("supervisor", email="outsider@example.com")
+
+    login(other)  # invited, not yet submitted: the lead's answers would unblind them
+    assert audit.id not in audit_links(client.get("/audits").get_data(as_text=True))
+    assert client.get(f"/audits/{audit.id}").status_code == 403
+    assert client.get(f"/audits/{audit.id}.pdf").status_code == 403
+    assert client.get(f"/audits/{audit.id}/history").status_code == 403
+
+    login(outsider)  # not a rater of the session: an audit like any other
+    assert client.get(f"/audits/{audit.id}").status_code == 200
+
+    login(other)
+    response = post_answers(client, session.id, SEVERE, token="other", observed_at=NOW)
+    assert response.status_code == 302, text_of(response)
+    assert audit.id in audit_links(client.get("/audits").get_data(as_text=True))
+    assert client.get(f"/audits/{audit.id}").status_code == 200

@@ -10,6 +10,8 @@ from sqlalchemy.orm import joinedload
 
 from auditapp.extensions import db
 from auditapp.models import Audit, StaffMember, User
+from auditapp.models._time import utcnow
+from auditapp.models.calibration import CalibrationAnswer, CalibrationRater, CalibrationSession
 
 
 @dataclass(frozen=True)
@@ -36,9 +38,41 @@ def visible_to(user: User | None):
         return submitted
     if user.role == "staff":
         return and_(submitted, Audit.staff_member_id == user.staff_member_id)
+    unblinding = Audit.form_token.not_in(blind_tokens(user))
     if user.role == "supervisor":
-        return or_(submitted, and_(Audit.status == "draft", Audit.supervisor_id == user.id))
-    return submitted
+        mine = and_(Audit.status == "draft", Audit.supervisor_id == user.id)
+        return or_(and_(submitted, unblinding), mine)
+    return and_(submitted, unblinding)
+
+
+def blind_tokens(user: User) -> Select:
+    """The form tokens of audits `user` may not see yet: the lead rater's audit of a live
+    calibration session, while `user` is another of its raters who has not submitted and
+    the session is open (it would show them the lead's answers)."""
+    submitted = select(CalibrationAnswer.session_id).where(
+        CalibrationAnswer.user_id == user.id,
+        CalibrationAnswer.kind == "rater",
+        CalibrationAnswer.status == "submitted",
+    )
+    return (
+        select(CalibrationAnswer.form_token)
+        .join(CalibrationSession, CalibrationSession.id == CalibrationAnswer.session_id)
+        .join(
+            CalibrationRater,
+            and_(
+                CalibrationRater.session_id == CalibrationSession.id,
+                CalibrationRater.user_id == user.id,
+            ),
+        )
+        .where(
+            CalibrationSession.material_kind == "live",
+            CalibrationSession.status == "open",
+            CalibrationSession.deadline > utcnow(),
+            CalibrationAnswer.user_id == CalibrationSession.lead_rater_id,
+            CalibrationAnswer.user_id != user.id,
+            CalibrationSession.id.not_in(submitted),
+        )
+    )
 
 
 def can_view(user: User, audit: Audit) -> bool:
@@ -46,7 +80,12 @@ def can_view(user: User, audit: Audit) -> bool:
         return user.role == "supervisor" and audit.supervisor_id == user.id
     if user.role == "staff":
         return audit.staff_member_id == user.staff_member_id
-    return True
+    hidden = db.session.scalar(
+        select(func.count()).select_from(
+            blind_tokens(user).where(CalibrationAnswer.form_token == audit.form_token).subquery()
+        )
+    )
+    return not hidden
 
 
 def can_edit_draft(user: User, audit: Audit) -> bool:
