@@ -9,6 +9,7 @@ leaves them alone, and the lines differ in width and dash too so that they print
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from markupsafe import Markup, escape
@@ -99,31 +100,54 @@ def _date_text(moment: date) -> str:
     return f"{moment.day} {moment:%b %Y}"
 
 
-def _legend(pass_mark: float, trend: bool) -> list[str]:
+@dataclass(frozen=True)
+class Words:
+    """What a chart's points are, in its legend, axis and text alternative."""
+
+    point: str = "Audit score"  # the legend's name for one point
+    axis: str = "Score"
+    one: str = "audit"  # a point, counted: "12 audits"
+    latest: str = "latest score"
+    mark: str = "Pass mark"  # the dashed line
+    empty: str = "No scored audits"
+
+
+AUDIT_SCORES = Words()
+
+
+def _legend(mark: float | None, trend: bool, words: Words) -> list[str]:
     """One row under the title. Without a trend, its place says why: never on the data."""
     parts, x, y = [], LEFT, 40
     parts.append(f'<circle cx="{x + 5}" cy="{y - 4}" r="3.5" fill="{POINT_COLOUR}"/>')
-    parts.append(_text(x + 14, y, "Audit score", TEXT_SIZE))
-    x += 104
-    parts.append(
-        f'<line x1="{x}" y1="{y - 4}" x2="{x + 20}" y2="{y - 4}" stroke="{PASS_COLOUR}" '
-        'stroke-width="1.5" stroke-dasharray="5 3"/>'
-    )
-    parts.append(_text(x + 26, y, f"Pass mark {pass_mark:g}%", TEXT_SIZE))
-    x += 140
+    parts.append(_text(x + 14, y, words.point, TEXT_SIZE))
+    x += 20 + 7 * len(words.point)
+    if mark is not None:
+        parts.append(
+            f'<line x1="{x}" y1="{y - 4}" x2="{x + 20}" y2="{y - 4}" stroke="{PASS_COLOUR}" '
+            'stroke-width="1.5" stroke-dasharray="5 3"/>'
+        )
+        parts.append(_text(x + 26, y, f"{words.mark} {mark:g}%", TEXT_SIZE))
+        x += 140
     if trend:
         parts.append(_polyline([(x, y - 4), (x + 20, y - 4)], TREND_COLOUR, 2.5, "legend-trend"))
         parts.append(_text(x + 26, y, f"Rolling average of {ROLLING_WINDOW}", TEXT_SIZE))
     else:
-        parts.append(_text(x, y, "Too few audits to judge a trend", TEXT_SIZE, font_style="italic"))
+        few = f"Too few {words.one}s to judge a trend"
+        parts.append(_text(x, y, few, TEXT_SIZE, font_style="italic"))
     return parts
 
 
-def score_chart(points: list[tuple[date, float]], pass_mark: float, title: str) -> Markup:
-    """A line chart of scores over time: each audit, a rolling average and the pass mark."""
+def score_chart(
+    points: list[tuple[date, float]],
+    pass_mark: float | None,
+    title: str,
+    words: Words = AUDIT_SCORES,
+) -> Markup:
+    """A line chart of percentages over time: each point, a rolling average and, if given,
+    a mark (an audit's pass mark); `words` name what the points are."""
     points = sorted(points, key=lambda p: _day(p[0]))
     trend = len(points) >= MIN_AUDITS_TO_JUDGE
-    label = _summary(points, pass_mark, title, trend)
+    label = _summary(points, pass_mark, title, trend, words)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="score-chart img-fluid" width="{WIDTH}" '
         f'height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
@@ -141,17 +165,18 @@ def score_chart(points: list[tuple[date, float]], pass_mark: float, title: str) 
         )
         parts.append(_text(LEFT - 6, y + 4, f"{value}%", TEXT_SIZE, "end"))
     parts.append(
-        _text(13, TOP + PLOT_HEIGHT / 2, "Score", TEXT_SIZE, "middle",
+        _text(13, TOP + PLOT_HEIGHT / 2, words.axis, TEXT_SIZE, "middle",
               transform=f"rotate(-90 13 {TOP + PLOT_HEIGHT / 2})")
     )  # fmt: skip
-    pass_y = y_of(pass_mark)
-    parts.append(
-        f'<line class="pass-mark" x1="{LEFT}" y1="{pass_y}" x2="{WIDTH - RIGHT}" y2="{pass_y}" '
-        f'stroke="{PASS_COLOUR}" stroke-width="1.5" stroke-dasharray="5 3"/>'
-    )
-    parts.extend(_legend(pass_mark, trend))
+    if pass_mark is not None:
+        pass_y = y_of(pass_mark)
+        parts.append(
+            f'<line class="pass-mark" x1="{LEFT}" y1="{pass_y}" x2="{WIDTH - RIGHT}" '
+            f'y2="{pass_y}" stroke="{PASS_COLOUR}" stroke-width="1.5" stroke-dasharray="5 3"/>'
+        )
+    parts.extend(_legend(pass_mark, trend, words))
     if not points:
-        parts.append(_text(LEFT + PLOT_WIDTH / 2, TOP + PLOT_HEIGHT / 2, "No scored audits",
+        parts.append(_text(LEFT + PLOT_WIDTH / 2, TOP + PLOT_HEIGHT / 2, words.empty,
                            TEXT_SIZE + 1, "middle"))  # fmt: skip
         return Markup("".join(parts) + "</svg>")
     x_of = _x_scale([_day(m) for m, _ in points])
@@ -174,14 +199,22 @@ def score_chart(points: list[tuple[date, float]], pass_mark: float, title: str) 
     return Markup("".join(parts) + "</svg>")
 
 
-def _summary(points: Sequence[tuple[date, float]], pass_mark: float, title: str, trend: bool):
+def _summary(
+    points: Sequence[tuple[date, float]],
+    mark: float | None,
+    title: str,
+    trend: bool,
+    words: Words,
+) -> str:
     """What the chart shows, in words, for screen readers."""
+    marked = f" {words.mark} {mark:g}%." if mark is not None else ""
     if not points:
-        return f"{title}: no scored audits. Pass mark {pass_mark:g}%."
+        return f"{title}: {words.empty[:1].lower()}{words.empty[1:]}.{marked}"
     first, last = _as_date(points[0][0]), _as_date(points[-1][0])
     text = (
-        f"{title}: {len(points)} audit{'s' if len(points) != 1 else ''} from {_date_text(first)} "
-        f"to {_date_text(last)}, latest score {points[-1][1]:.1f}%, pass mark {pass_mark:g}%."
+        f"{title}: {len(points)} {words.one}{'s' if len(points) != 1 else ''} from "
+        f"{_date_text(first)} to {_date_text(last)}, {words.latest} {points[-1][1]:.1f}%"
+        + (f", {words.mark.lower()} {mark:g}%." if mark is not None else ".")
     )
     if trend:
         latest = rolling_mean([v for _, v in points], ROLLING_WINDOW)[-1]

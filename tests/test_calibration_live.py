@@ -127,7 +127,7 @@ def test_a_live_session_needs_a_staff_member_and_a_supervisor_as_lead(
 def test_the_leads_audit_stays_hidden_from_the_other_raters_until_they_submit(
     client, login, live, make_user
 ):
-    lead, other, staff, session = live
+    lead, other, _, session = live
     login(lead)
     assert post_answers(client, session.id, token="lead", observed_at=NOW).status_code == 302
     audit = db.session.scalars(select(Audit)).one()

@@ -4,6 +4,8 @@ and no query per session."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from calibration_support import SEVERE, post_answers
 from conftest import GOOD_ANSWERS, text_of
@@ -51,6 +53,20 @@ def test_the_overview_flags_a_drifting_rater_and_an_unreliable_item(
     unreliable = page.split("Persistently unreliable")[0].rsplit("Counter basics", 1)[1]
     assert "Smiled" in unreliable
     assert "ICC(A,1) on overall scores across sessions" in page
+
+
+def test_each_raters_agreement_over_time_is_drawn_with_its_figures_in_words(
+    client, login, make_calibration, people
+):
+    run_sessions(client, login, make_calibration, people, 3)
+    login(people["expert"])
+    html = client.get("/calibration").get_data(as_text=True)
+    labels = re.findall(r'<svg[^>]*class="score-chart[^"]*"[^>]*aria-label="([^"]+)"', html)
+    matching = [label for label in labels if "items matching the reference: 3 sessions" in label]
+    latest = sorted(float(re.search(r"latest ([\d.]+)%", label).group(1)) for label in matching)
+    assert len(matching) == len(re.findall("<svg", html.split("Each rater's agreement")[1]))
+    assert latest[0] < latest[-1]  # the drifter's last session is drawn lower
+    assert "Pass mark" not in html.split("Each rater's agreement")[1].split("Agreement per")[0]
 
 
 def test_the_rater_filter_keeps_one_raters_trend(client, login, make_calibration, people):

@@ -9,7 +9,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from markupsafe import Markup
+
 from auditapp import clock
+from auditapp.charts import Words, score_chart
 from auditapp.checklists import NA
 from auditapp.models import User
 
@@ -42,6 +45,25 @@ class RaterTrend:
     name: str
     points: list[tuple[date, str, float]]  # (day, session title, % matching the reference)
     drifting: bool
+
+    @property
+    def chart(self) -> Markup:
+        """The points as the staff progress chart draws scores, without a pass mark."""
+        return score_chart(
+            [(day, value) for day, _, value in self.points],
+            None,
+            f"{self.name}: items matching the reference",
+            AGREEMENT,
+        )
+
+
+AGREEMENT = Words(
+    point="Items matching the reference",
+    axis="Matching",
+    one="session",
+    latest="latest",
+    empty="No session with a reference yet",
+)
 
 
 @dataclass(frozen=True)
