@@ -110,6 +110,7 @@ class Words:
     latest: str = "latest score"
     mark: str = "Pass mark"  # the dashed line
     empty: str = "No scored audits"
+    when: str = "Date observed"  # the x axis
 
 
 AUDIT_SCORES = Words()
@@ -195,7 +196,7 @@ def score_chart(
             f'<line x1="{x}" y1="{axis_y}" x2="{x}" y2="{axis_y + 4}" stroke="{TEXT_COLOUR}"/>'
         )
         parts.append(_text(x, axis_y + 17, _date_text(moment), TEXT_SIZE, "middle"))
-    parts.append(_text(LEFT + PLOT_WIDTH / 2, HEIGHT - 4, "Date observed", TEXT_SIZE, "middle"))
+    parts.append(_text(LEFT + PLOT_WIDTH / 2, HEIGHT - 4, words.when, TEXT_SIZE, "middle"))
     return Markup("".join(parts) + "</svg>")
 
 

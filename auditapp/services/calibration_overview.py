@@ -63,6 +63,7 @@ AGREEMENT = Words(
     one="session",
     latest="latest",
     empty="No session with a reference yet",
+    when="Session created",
 )
 
 

@@ -8,6 +8,7 @@ N/A (and an item not asked on the session's channel) is a missing rating, never 
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -190,6 +191,13 @@ def _label(checklist: Checklist, item: Item, answer: CalibrationAnswer | None) -
     return labels.get(value or "", "—")
 
 
+def scale_words(scale: str) -> str:
+    """A scale's id as people say it: rating_1_5 is the 1–5 rating."""
+    if found := re.fullmatch(r"rating_(\d+)_(\d+)", scale):
+        return f"{found[1]}–{found[2]} rating"
+    return scale.replace("_", " ")
+
+
 def level_of(checklist: Checklist, item: Item) -> str:
     return "nominal" if len(checklist.scale_for(item)) <= 2 else "ordinal"
 
@@ -262,7 +270,7 @@ def _alpha_by_level(checklist, items, table) -> list[Stat]:
         what = (
             "yes/no items"
             if level == "nominal"
-            else f"items on the {scale.replace('_', ' ')} scale"
+            else f"items on the {scale_words(scale)} scale"
         )
         found.append(
             stat(
@@ -367,7 +375,7 @@ def _cohen(checklist, items, mine, ref_values) -> list[Stat]:
             order = [o.value for o in sorted(checklist.scale_for(item), key=lambda o: o.points)]
             found.append(
                 stat(
-                    f"Cohen's κ (quadratic) vs the reference, {scale.replace('_', ' ')} items",
+                    f"Cohen's κ (quadratic) vs the reference, {scale_words(scale)} items",
                     "cohen_kappa",
                     pairs,
                     weights="quadratic",
