@@ -17,7 +17,9 @@ from .rollups import (
     ItemMonthTotal,
     RaterMonthTotal,
     SectionMonthTotal,
+    StaffInteractionMonthTotal,
     StaffItemMonthTotal,
+    StaffRaterMonthTotal,
 )
 
 __all__ = [
@@ -35,8 +37,10 @@ __all__ = [
     "Login",
     "RaterMonthTotal",
     "SectionMonthTotal",
+    "StaffInteractionMonthTotal",
     "StaffItemMonthTotal",
     "StaffMember",
+    "StaffRaterMonthTotal",
     "Team",
     "User",
 ]

@@ -70,7 +70,7 @@ def team_staff(team_id: int):
 
 def totals_plan(f: InsightFilters, *, rows_only: bool = False) -> periods.Plan:
     """How to read the filters' period from month totals: rows_only when the totals lack a
-    filter's column (a team, on the tables by channel; a channel, on those by staff)."""
+    filter's column (a channel, on the section and item totals by staff member)."""
     start, end = f.period()
     if rows_only:
         return periods.Plan(None, None, (periods.DaySpan(start, end, 1),))
