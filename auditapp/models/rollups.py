@@ -111,6 +111,26 @@ class StaffItemMonthTotal(db.Model):
     """One staff member's item counts over a month of one checklist (the team pages)."""
 
     __tablename__ = "staff_item_month_totals"
+    __table_args__ = (
+        # A team's (or a person's) months from the index alone on PostgreSQL (migration 0009).
+        Index(
+            "ix_staff_item_month_totals_cover",
+            "staff_member_id",
+            "month",
+            "checklist_id",
+            postgresql_include=[
+                "item_id",
+                "kind",
+                "critical",
+                "rows",
+                "asked",
+                "scored",
+                "met",
+                "na",
+                "critical_failed",
+            ],
+        ),
+    )
 
     # Led by the staff member: a team's page reads its members' months, a range each.
     staff_member_id: Mapped[int] = mapped_column(primary_key=True)
@@ -139,9 +159,26 @@ class StaffInteractionMonthTotal(db.Model):
 
     __tablename__ = "staff_interaction_month_totals"
     __table_args__ = (
-        # Led by the staff member: a team's page reads its members' months, a range each.
+        # Led by the staff member: a team's page reads its members' months, a range each,
+        # from the index alone on PostgreSQL (the other columns are included in it): the
+        # rows of one member are spread over the whole table.
         Index(
-            "ix_staff_interaction_month_totals_group", "staff_member_id", "month", "checklist_id"
+            "ix_staff_interaction_month_totals_group",
+            "staff_member_id",
+            "month",
+            "checklist_id",
+            postgresql_include=[
+                "channel",
+                "customer_type",
+                "outcome",
+                "band",
+                "rows",
+                "duration_sum",
+                "duration_n",
+                "value_sum",
+                "value_n",
+                "leads",
+            ],
         ),
     )
 
@@ -166,6 +203,25 @@ class StaffRaterMonthTotal(db.Model):
     sums of scores."""
 
     __tablename__ = "staff_rater_month_totals"
+    __table_args__ = (
+        # A team's members' months from the index alone on PostgreSQL, as above.
+        Index(
+            "ix_staff_rater_month_totals_cover",
+            "staff_member_id",
+            "month",
+            "checklist_id",
+            postgresql_include=[
+                "channel",
+                "supervisor_id",
+                "rows",
+                "scored",
+                "overall_sum",
+                "overall_squares",
+                "passed",
+                "pass_n",
+            ],
+        ),
+    )
 
     staff_member_id: Mapped[int] = mapped_column(primary_key=True)
     month: Mapped[date] = mapped_column(Date, primary_key=True)
