@@ -97,6 +97,16 @@ class SectionMonthTotal(db.Model):
     """One staff member's section percentages over a month of one checklist."""
 
     __tablename__ = "section_month_totals"
+    __table_args__ = (
+        # A person's (or a team's) months: the staff page reads them over open periods.
+        Index(
+            "ix_section_month_totals_staff",
+            "staff_member_id",
+            "month",
+            "checklist_id",
+            postgresql_include=["section_id", "rows", "scored", "percentage_sum"],
+        ),
+    )
 
     month: Mapped[date] = mapped_column(Date, primary_key=True)
     checklist_id: Mapped[str] = mapped_column(String(100), primary_key=True)

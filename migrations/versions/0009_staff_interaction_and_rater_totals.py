@@ -1,5 +1,5 @@
 """month totals of interactions and raters by staff member, for a team's pages; indexes
-that hold every column of the staff totals on PostgreSQL
+led by the staff member that hold every column of the staff totals on PostgreSQL
 
 Revision ID: 0009
 Revises: 0008
@@ -107,6 +107,13 @@ def upgrade():
             "critical_failed",
         ],
     )
+    # The staff page reads one person's (and their team's) section totals over every month.
+    op.create_index(
+        "ix_section_month_totals_staff",
+        "section_month_totals",
+        ["staff_member_id", "month", "checklist_id"],
+        postgresql_include=["section_id", "rows", "scored", "percentage_sum"],
+    )
     postgres = op.get_bind().dialect.name == "postgresql"
     month = (
         "CAST(date_trunc('month', a.observed_at) AS DATE)"
@@ -146,6 +153,7 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_index("ix_section_month_totals_staff", table_name="section_month_totals")
     op.drop_index("ix_staff_item_month_totals_cover", table_name="staff_item_month_totals")
     op.drop_index("ix_staff_rater_month_totals_cover", table_name="staff_rater_month_totals")
     op.drop_table("staff_rater_month_totals")
