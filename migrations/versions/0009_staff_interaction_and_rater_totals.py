@@ -1,5 +1,6 @@
 """month totals of interactions and raters by staff member, for a team's pages; indexes
-led by the staff member that hold every column of the staff totals on PostgreSQL
+led by the staff member that hold every column of the staff totals on PostgreSQL; the item
+rows' covering index holds every column the item totals count
 
 Revision ID: 0009
 Revises: 0008
@@ -16,7 +17,16 @@ branch_labels = None
 depends_on = None
 
 
+ITEMS_COVER_0003 = ["audit_id", "status", "met", "item_id"]
+ITEMS_COVER = [*ITEMS_COVER_0003, "kind", "critical", "critical_failed"]
+
+
 def upgrade():
+    # The item counts of a period's edge days (a team's page, recomputing a group's totals)
+    # then read the index alone instead of each audit's page of item rows.
+    with op.batch_alter_table("audit_items", schema=None) as batch_op:
+        batch_op.drop_index("ix_audit_items_audit_status_met")
+        batch_op.create_index("ix_audit_items_audit_status_met", ITEMS_COVER, unique=False)
     op.create_table(
         "staff_interaction_month_totals",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -153,6 +163,9 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table("audit_items", schema=None) as batch_op:
+        batch_op.drop_index("ix_audit_items_audit_status_met")
+        batch_op.create_index("ix_audit_items_audit_status_met", ITEMS_COVER_0003, unique=False)
     op.drop_index("ix_section_month_totals_staff", table_name="section_month_totals")
     op.drop_index("ix_staff_item_month_totals_cover", table_name="staff_item_month_totals")
     op.drop_index("ix_staff_rater_month_totals_cover", table_name="staff_rater_month_totals")
