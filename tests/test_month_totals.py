@@ -435,12 +435,12 @@ def test_the_migration_fills_the_totals_from_existing_audits(app, spread):
 
 
 def test_the_staff_totals_migration_fills_them_from_existing_audits(app, spread):
-    """Migration 0009 adds the interaction and rater totals by staff member and fills them
+    """Migration 0010 adds the interaction and rater totals by staff member and fills them
     from the audits already stored; its downgrade drops them."""
     kept = snapshot()
     assert kept["staff_interaction_month_totals"] and kept["staff_rater_month_totals"]
     db.session.remove()
-    downgrade(revision="0008")
+    downgrade(revision="0009")
     with db.engine.connect() as connection:
         tables = set(inspect(connection).get_table_names())
     assert not {"staff_interaction_month_totals", "staff_rater_month_totals"} & tables

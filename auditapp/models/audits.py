@@ -107,7 +107,7 @@ class AuditItem(db.Model):
     __table_args__ = (
         UniqueConstraint("audit_id", "item_id"),
         # Covers the per-item counts of the insight pages and of the item totals (every
-        # column they count, migration 0009): no lookups into the table itself.
+        # column they count, migration 0010): no lookups into the table itself.
         Index(
             "ix_audit_items_audit_status_met",
             "audit_id",

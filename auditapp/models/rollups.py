@@ -122,7 +122,7 @@ class StaffItemMonthTotal(db.Model):
 
     __tablename__ = "staff_item_month_totals"
     __table_args__ = (
-        # A team's (or a person's) months from the index alone on PostgreSQL (migration 0009).
+        # A team's (or a person's) months from the index alone on PostgreSQL (migration 0010).
         Index(
             "ix_staff_item_month_totals_cover",
             "staff_member_id",

@@ -2,8 +2,8 @@
 led by the staff member that hold every column of the staff totals on PostgreSQL; the item
 rows' covering index holds every column the item totals count
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-08 21:30:00
 
 """
@@ -11,8 +11,8 @@ Create Date: 2026-12-08 21:30:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009"
-down_revision = "0008"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
