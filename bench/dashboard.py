@@ -1,7 +1,7 @@
 """Benchmark the trainer's pages and the answers export on a large data set.
 
     python bench/dashboard.py [--audits 100000] [--database sqlite|postgresql|both]
-                              [--repeat 20] [--thirty-items]
+                              [--repeat 20] [--thirty-items] [--reuse] [--statements]
 
 Generates a realistic data set quickly with bulk inserts (the shipped checklists, 12 teams,
 300 staff members, 10 supervisors, audits spread over a year, per-item and per-section rows
@@ -13,6 +13,14 @@ recompute the totals they touch) and the reads /insights makes, made from the au
 alone instead of the totals.
 PostgreSQL is read from AUDITAPP_BENCH_POSTGRES_URL (default: the local `test` database,
 whose public schema is dropped and made anew).
+
+--reuse keeps the data between runs: a database that already holds a finished data set of
+the same size (PostgreSQL's, or SQLite's file in the temporary folder named after the size)
+is brought to the newest migration and timed without generating again; otherwise it is
+made anew as usual. Generating 1,000,000 audits on PostgreSQL takes about 11 minutes.
+--statements also prints, per page, the slowest SQL statements of one request (after
+three warm-ups), each timed around the cursor's execute (psycopg has every row by then;
+SQLite makes rows as they are fetched, so its figures there are too low).
 """
 
 from __future__ import annotations
@@ -33,7 +41,7 @@ PG_URL = os.environ.get(
 )
 os.environ.setdefault("AUDITAPP_INSTANCE_PATH", tempfile.mkdtemp(prefix="auditapp-bench-"))
 
-from sqlalchemy import create_engine, insert, text  # noqa: E402
+from sqlalchemy import create_engine, event, func, insert, inspect, select, text  # noqa: E402
 
 from auditapp import create_app  # noqa: E402
 from auditapp.checklists import NA  # noqa: E402
@@ -43,6 +51,7 @@ from auditapp.models import (  # noqa: E402
     Audit,
     AuditItem,
     AuditSection,
+    ItemMonthTotal,
     StaffMember,
     Team,
     User,
@@ -58,6 +67,39 @@ from auditapp.services.setup import upgrade_schema  # noqa: E402
 PASSWORD = "bench-password"
 PATTERNS_PER_CHECKLIST = 400  # scored answer sets that the audits reuse
 BATCH = 5000
+
+
+def database_url(kind: str, audits: int, reuse: bool) -> tuple[str, bool]:
+    """The database to time, and whether it already holds a finished data set of `audits`
+    audits (only with `reuse`); otherwise it is made empty."""
+    if kind == "sqlite":
+        if not reuse:
+            return f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.sqlite3'}", False
+        path = Path(tempfile.gettempdir()) / f"auditapp-bench-{audits}.sqlite3"
+        url = f"sqlite:///{path}"
+        if path.exists() and _holds_data_set(url, audits):
+            return url, True
+        path.unlink(missing_ok=True)
+        return url, False
+    if reuse and _holds_data_set(PG_URL, audits):
+        return PG_URL, True
+    return fresh_database(kind), False
+
+
+def _holds_data_set(url: str, audits: int) -> bool:
+    """A generation that finished: its audits, and the totals rebuilt after them."""
+    engine = create_engine(url)
+    try:
+        if not {"audits", "item_month_totals"} <= set(inspect(engine).get_table_names()):
+            return False
+        with engine.connect() as connection:
+            bulk = connection.execute(
+                select(func.count()).select_from(Audit).where(Audit.id <= audits)
+            ).scalar()
+            totals = connection.execute(select(ItemMonthTotal.month).limit(1)).first()
+        return bulk == audits and totals is not None
+    finally:
+        engine.dispose()
 
 
 def fresh_database(kind: str) -> str:
@@ -236,6 +278,26 @@ def generate(count: int, seed: int = 7) -> dict:
     }
 
 
+def existing(count: int, seed: int = 7) -> dict:
+    """The ids `generate` returns, from a data set it made in an earlier run."""
+    rng = random.Random(seed)
+    checklists = list(checklist_store.available().values())
+    staff = db.session.execute(select(StaffMember).where(StaffMember.employee_code == "B0000"))
+    team = db.session.execute(select(Team).where(Team.name == "Team 1"))
+    supervisor = db.session.execute(select(User).where(User.email == "sup0@example.com"))
+    items = db.session.execute(
+        select(func.count()).select_from(AuditItem).where(AuditItem.audit_id <= count)
+    ).scalar()
+    return {
+        "staff_id": staff.scalar_one().id,
+        "team_id": team.scalar_one().id,
+        "supervisor_id": supervisor.scalar_one().id,
+        "pools": {c.id: patterns(rng, c, PATTERNS_PER_CHECKLIST) for c in checklists},
+        "items": items,
+        "seconds": 0.0,
+    }
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
@@ -244,13 +306,9 @@ def percentile(values: list[float], share: float) -> float:
 def time_pages(app, ids: dict, repeat: int) -> list[tuple[str, float, float, str]]:
     client = app.test_client()
     client.post("/login", data={"email": "trainer@example.com", "password": PASSWORD})
-    pages = [
-        ("staff page", f"/staff/{ids['staff_id']}"),
-        ("team page", f"/teams/{ids['team_id']}"),
-        ("/insights", "/insights"),
-    ]
     rows = []
-    for name, url in pages:
+    for name, url in PAGES:
+        url = url.format(**ids)
         response = client.get(url)
         if response.status_code != 200:
             rows.append((name, float("nan"), float("nan"), f"HTTP {response.status_code}"))
@@ -276,6 +334,46 @@ def time_pages(app, ids: dict, repeat: int) -> list[tuple[str, float, float, str
         )
     )
     return rows
+
+
+PAGES = (
+    ("staff page", "/staff/{staff_id}"),
+    ("team page", "/teams/{team_id}"),
+    ("/insights", "/insights"),
+)
+
+
+def time_statements(app, ids: dict, show: int = 8) -> None:
+    """The slowest statements of one request of each page, after three warm-ups."""
+    client = app.test_client()
+    client.post("/login", data={"email": "trainer@example.com", "password": PASSWORD})
+    timings: list[tuple[float, str]] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        conn.info["bench_started"] = time.perf_counter()
+
+    def after(conn, cursor, statement, parameters, context, executemany):
+        elapsed = time.perf_counter() - conn.info.pop("bench_started")
+        timings.append((elapsed, " ".join(statement.split())))
+
+    for name, url in PAGES:
+        url = url.format(**ids)
+        for _ in range(3):
+            client.get(url)
+        timings.clear()
+        event.listen(db.engine, "before_cursor_execute", before)
+        event.listen(db.engine, "after_cursor_execute", after)
+        started = time.perf_counter()
+        client.get(url)
+        total = time.perf_counter() - started
+        event.remove(db.engine, "before_cursor_execute", before)
+        event.remove(db.engine, "after_cursor_execute", after)
+        sql = sum(t for t, _ in timings)
+        print(
+            f"  {name}: {total * 1000:.1f} ms, {len(timings)} statements, {sql * 1000:.1f} ms SQL"
+        )
+        for elapsed, statement in sorted(timings, reverse=True)[:show]:
+            print(f"    {elapsed * 1000:7.1f} ms  {statement[:150]}")
 
 
 def time_submits(ids: dict, count: int) -> tuple[float, float, str]:
@@ -345,12 +443,22 @@ def main() -> None:
         action="store_true",
         help="score every audit on one synthetic 30-item checklist (3 million item rows)",
     )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="keep the generated data between runs: time a database that already holds it",
+    )
+    parser.add_argument(
+        "--statements",
+        action="store_true",
+        help="also print the slowest SQL statements of one request of each page",
+    )
     args = parser.parse_args()
     checklists_dir = thirty_item_checklists() if args.thirty_items else None
     kinds = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
     print(f"{'database':<11} {'case':<15} {'median ms':>10} {'p95 ms':>8}   note")
     for kind in kinds:
-        url = fresh_database(kind)
+        url, reused = database_url(kind, args.audits, args.reuse)
         app = create_app(
             {
                 "DATABASE_URL": url,
@@ -360,13 +468,22 @@ def main() -> None:
             }
         )
         with app.app_context():
+            started = time.perf_counter()
             upgrade_schema()
-            ids = generate(args.audits)
+            migrated = time.perf_counter() - started
+            if reused and db.engine.dialect.name == "postgresql":
+                # What autovacuum does after a migration's bulk insert, as after generating.
+                with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+                    c.execute(text("VACUUM ANALYZE"))
+            ids = existing(args.audits) if reused else generate(args.audits)
+            what = f"reused (migrations {migrated:.1f} s)" if reused else "generated"
             print(
                 f"{kind:<11} {'generate':<15} {ids['seconds'] * 1000:>10.0f} {'':>8}   "
-                f"{args.audits:,} audits, {ids['items']:,} item rows"
+                f"{args.audits:,} audits, {ids['items']:,} item rows, {what}"
             )
             freeze_startup_objects()  # as `auditapp serve` does
+            if args.statements:
+                time_statements(app, ids)
             rows = time_pages(app, ids, args.repeat)
             rows.append(("submit", *time_submits(ids, args.repeat)))
             rows.append(("rows, no totals", *time_reads_from_rows(max(3, args.repeat // 4))))

@@ -323,6 +323,21 @@ def test_text_that_looks_like_a_formula_gets_an_apostrophe(
     assert {r["team"] for r in answers} == {"'@team"}
 
 
+def test_answer_rows_are_what_the_csv_module_writes_of_each_whole_row(make_staff, make_audit):
+    """The audit's cells are made into CSV text once per audit and lead each of its item
+    rows: the file is still what writing every whole row would give, quotes and all."""
+    person = make_staff('Lopez, Ana "Jo"', team="Front, desk")
+    make_audit(staff=person)
+    make_audit(staff=person, channel="phone")
+    text = "".join(exports.answer_rows(None, AuditFilters()))
+    rows = list(csv.reader(io.StringIO(text)))
+    again = io.StringIO()
+    csv.writer(again).writerows(rows)
+    assert again.getvalue() == text
+    assert len(rows) > 2 and all(len(r) == len(exports.ANSWER_COLUMNS) for r in rows)
+    assert {(r[2], r[3]) for r in rows[1:]} == {('Lopez, Ana "Jo"', "Front, desk")}
+
+
 @pytest.mark.parametrize(
     ("value", "expected"),
     [

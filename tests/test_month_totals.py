@@ -15,10 +15,18 @@ from conftest import in_threads
 from flask_migrate import downgrade, upgrade
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select, text
+from sqlalchemy import case, func, inspect, select, text
 
 from auditapp.extensions import db
-from auditapp.models import Audit, ItemDayTotal, ItemMonthTotal, StaffMember, User
+from auditapp.models import (
+    Audit,
+    AuditItem,
+    AuditSection,
+    ItemDayTotal,
+    ItemMonthTotal,
+    StaffMember,
+    User,
+)
 from auditapp.services import audits as audit_service
 from auditapp.services import insights as ins
 from auditapp.services import insights_interactions as ii
@@ -123,6 +131,8 @@ READS = [
     (month_totals.RATERS, ["checklist_id", "supervisor_id"], False),
     (month_totals.SECTIONS, ["staff_member_id", "section_id"], False),
     (month_totals.STAFF_ITEMS, ["checklist_id", "item_id"], False),
+    (month_totals.STAFF_INTERACTIONS, ["channel", "customer_type", "outcome", "band"], True),
+    (month_totals.STAFF_RATERS, ["checklist_id", "supervisor_id"], False),
 ]
 PERIODS = [
     ("2026-09-01", "2026-09-30", "2026-11-23"),  # one whole month
@@ -159,6 +169,7 @@ def test_any_period_reads_the_same_from_totals_and_from_rows(spread, first, last
     assert_totals_read_as_rows(first, last, today, checklist_id="counter-basics")
     assert_totals_read_as_rows(first, last, today, channel="phone")
     assert_totals_read_as_rows(first, last, today, staff_member_id=ana)
+    assert_totals_read_as_rows(first, last, today, staff_member_id=[ana], channel="phone")
 
 
 def test_the_hand_worked_figures_of_one_month(spread):
@@ -423,6 +434,20 @@ def test_the_migration_fills_the_totals_from_existing_audits(app, spread):
     assert snapshot() == kept
 
 
+def test_the_staff_totals_migration_fills_them_from_existing_audits(app, spread):
+    """Migration 0010 adds the interaction and rater totals by staff member and fills them
+    from the audits already stored; its downgrade drops them."""
+    kept = snapshot()
+    assert kept["staff_interaction_month_totals"] and kept["staff_rater_month_totals"]
+    db.session.remove()
+    downgrade(revision="0009")
+    with db.engine.connect() as connection:
+        tables = set(inspect(connection).get_table_names())
+    assert not {"staff_interaction_month_totals", "staff_rater_month_totals"} & tables
+    upgrade()
+    assert snapshot() == kept
+
+
 def test_the_band_migration_regroups_the_totals_by_each_checklists_bands(app, spread):
     kept = snapshot()
     labels = {r[5] for r in kept["interaction_month_totals"]}  # counter-basics' own bands
@@ -478,8 +503,8 @@ def test_concurrent_submits_in_one_month_are_all_counted(
 
 
 def test_the_pages_figures_come_out_the_same_as_from_rows(spread):
-    """The insight functions read the totals; a team filter (which the tables by channel do
-    not hold) reads rows; both give the figures the rows give."""
+    """The insight functions read the totals, a team's those by staff member; both give the
+    figures the rows give."""
     f = ins.InsightFilters(date_from=date(2026, 8, 20), date_to=date(2026, 11, 3))
     seen = ii.interactions(f)
     assert sum(b.n for b in seen.by_channel) == len(spread["audits"])
@@ -488,7 +513,7 @@ def test_the_pages_figures_come_out_the_same_as_from_rows(spread):
     mine = [a for a in spread["audits"] if a.staff_member.team_id == team]
     assert sum(b.n for b in ii.interactions(g).by_channel) == len(mine)
     assert sum(r.audits for r in iq.rater_consistency(g)) == len(mine)
-    # The band tables: from the totals (all teams) and from one pass over a team's rows.
+    # The band tables: from the totals by channel (all teams) and by staff member (a team).
     for filters, audits in ((f, spread["audits"]), (g, mine)):
         expected: dict[tuple, list[int]] = {}
         for a in audits:
@@ -515,25 +540,69 @@ def test_the_pages_figures_come_out_the_same_as_from_rows(spread):
     assert max(n for (sid, _), n in cells.items() if sid == ana.id) <= len(ana_audits)
 
 
+def _sections_from_rows(staff_ids: list[int], period: progress.Period) -> dict:
+    rows = db.session.execute(
+        select(
+            Audit.checklist_id,
+            AuditSection.section_id,
+            func.avg(AuditSection.percentage),
+            func.count(AuditSection.percentage),
+        )
+        .join(Audit, Audit.id == AuditSection.audit_id)
+        .where(Audit.status == "submitted", Audit.staff_member_id.in_(staff_ids), *period.where())
+        .group_by(Audit.checklist_id, AuditSection.section_id)
+    ).all()
+    return {(c, s): (mean, n) for c, s, mean, n in rows}
+
+
+def _missed_from_rows(staff_id: int, period: progress.Period) -> dict:
+    missed = func.sum(case((AuditItem.met.is_(False), 1), else_=0))
+    rows = db.session.execute(
+        select(Audit.checklist_id, AuditItem.item_id, missed, func.count(AuditItem.id))
+        .join(Audit, Audit.id == AuditItem.audit_id)
+        .where(
+            Audit.status == "submitted",
+            Audit.staff_member_id == staff_id,
+            AuditItem.status == "scored",
+            *period.where(),
+        )
+        .group_by(Audit.checklist_id, AuditItem.item_id)
+        .having(missed > 0)
+        .order_by(Audit.checklist_id, missed.desc(), AuditItem.item_id)
+    ).all()
+    out: dict[str, list] = {}
+    for checklist_id, item_id, times_missed, scored in rows:
+        out.setdefault(checklist_id, []).append((item_id, int(times_missed), int(scored)))
+    return out
+
+
 @pytest.mark.parametrize(
     ("first", "last"),
     [(None, None), ("2026-09-02", None), (None, "2026-10-01"), ("2026-08-31", "2026-09-15")],
 )
-def test_the_staff_pages_team_comparison_reads_the_same_as_the_rows(spread, first, last):
-    """The staff page compares a person's sections with their team's, over a period whose
-    ends may be open; the team's side comes from the month totals."""
+def test_the_staff_pages_figures_read_the_same_as_the_rows(spread, first, last):
+    """The staff page's sections (the person's and the team's, which they are compared with)
+    and most-missed items come from the month totals, over a period whose ends may be open;
+    they equal the GROUP BYs of the rows."""
     period = progress.Period(first and date.fromisoformat(first), last and date.fromisoformat(last))
-    team = spread["staff"][0].team_id
-    members = select(StaffMember.id).where(StaffMember.team_id == team)
-    from_rows = progress._section_means(
-        [Audit.staff_member_id.in_(members), *period.where()], ["counter-basics"]
+    ana = spread["staff"][0]
+    members = list(
+        db.session.execute(
+            select(StaffMember.id).where(StaffMember.team_id == ana.team_id)
+        ).scalars()
     )
-    from_totals = progress._team_section_means(team, period, ["counter-basics"])
-    assert from_rows, "the comparison needs data to mean anything"
-    assert from_totals.keys() == from_rows.keys()
-    for key, (mean, n) in from_rows.items():
-        assert from_totals[key][1] == n
-        assert from_totals[key][0] == pytest.approx(mean)
+    assert len(members) == 2
+    for staff_ids in ([ana.id], members):
+        from_rows = _sections_from_rows(staff_ids, period)
+        from_totals = progress._section_means(staff_ids, period, ["counter-basics"])
+        assert from_rows, "the comparison needs data to mean anything"
+        assert from_totals.keys() == from_rows.keys()
+        for key, (mean, n) in from_rows.items():
+            assert from_totals[key][1] == n
+            assert from_totals[key][0] == pytest.approx(mean)
+    missed = {s.id: _missed_from_rows(s.id, period) for s in spread["staff"]}
+    assert any(missed.values()), "a miss is needed to mean anything"
+    assert {s.id: progress._most_missed(s.id, period) for s in spread["staff"]} == missed
 
 
 def test_an_open_plan_counts_every_month_on_its_open_side():

@@ -18,7 +18,9 @@ from .rollups import (
     ItemMonthTotal,
     RaterMonthTotal,
     SectionMonthTotal,
+    StaffInteractionMonthTotal,
     StaffItemMonthTotal,
+    StaffRaterMonthTotal,
 )
 
 __all__ = [
@@ -39,8 +41,10 @@ __all__ = [
     "Login",
     "RaterMonthTotal",
     "SectionMonthTotal",
+    "StaffInteractionMonthTotal",
     "StaffItemMonthTotal",
     "StaffMember",
+    "StaffRaterMonthTotal",
     "Team",
     "User",
 ]

@@ -106,8 +106,18 @@ class AuditItem(db.Model):
     __tablename__ = "audit_items"
     __table_args__ = (
         UniqueConstraint("audit_id", "item_id"),
-        # Covers the per-item counts of the insight pages: no lookups into the table itself.
-        Index("ix_audit_items_audit_status_met", "audit_id", "status", "met", "item_id"),
+        # Covers the per-item counts of the insight pages and of the item totals (every
+        # column they count, migration 0010): no lookups into the table itself.
+        Index(
+            "ix_audit_items_audit_status_met",
+            "audit_id",
+            "status",
+            "met",
+            "item_id",
+            "kind",
+            "critical",
+            "critical_failed",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -97,6 +97,16 @@ class SectionMonthTotal(db.Model):
     """One staff member's section percentages over a month of one checklist."""
 
     __tablename__ = "section_month_totals"
+    __table_args__ = (
+        # A person's (or a team's) months: the staff page reads them over open periods.
+        Index(
+            "ix_section_month_totals_staff",
+            "staff_member_id",
+            "month",
+            "checklist_id",
+            postgresql_include=["section_id", "rows", "scored", "percentage_sum"],
+        ),
+    )
 
     month: Mapped[date] = mapped_column(Date, primary_key=True)
     checklist_id: Mapped[str] = mapped_column(String(100), primary_key=True)
@@ -111,6 +121,26 @@ class StaffItemMonthTotal(db.Model):
     """One staff member's item counts over a month of one checklist (the team pages)."""
 
     __tablename__ = "staff_item_month_totals"
+    __table_args__ = (
+        # A team's (or a person's) months from the index alone on PostgreSQL (migration 0010).
+        Index(
+            "ix_staff_item_month_totals_cover",
+            "staff_member_id",
+            "month",
+            "checklist_id",
+            postgresql_include=[
+                "item_id",
+                "kind",
+                "critical",
+                "rows",
+                "asked",
+                "scored",
+                "met",
+                "na",
+                "critical_failed",
+            ],
+        ),
+    )
 
     # Led by the staff member: a team's page reads its members' months, a range each.
     staff_member_id: Mapped[int] = mapped_column(primary_key=True)
@@ -125,3 +155,92 @@ class StaffItemMonthTotal(db.Model):
     met: Mapped[int]
     na: Mapped[int]
     critical_failed: Mapped[int]
+
+
+# The same interaction and rater totals by staff member, for one team's pages: the tables by
+# channel hold no staff member, and a team is its members' audits (a staff member who
+# changes teams takes their audits along). Recomputed per (month, checklist, staff member)
+# group, as the section and item totals by staff member are.
+
+
+class StaffInteractionMonthTotal(db.Model):
+    """One staff member's audits of a month by checklist, channel, customer type, outcome
+    and score band."""
+
+    __tablename__ = "staff_interaction_month_totals"
+    __table_args__ = (
+        # Led by the staff member: a team's page reads its members' months, a range each,
+        # from the index alone on PostgreSQL (the other columns are included in it): the
+        # rows of one member are spread over the whole table.
+        Index(
+            "ix_staff_interaction_month_totals_group",
+            "staff_member_id",
+            "month",
+            "checklist_id",
+            postgresql_include=[
+                "channel",
+                "customer_type",
+                "outcome",
+                "band",
+                "rows",
+                "duration_sum",
+                "duration_n",
+                "value_sum",
+                "value_n",
+                "leads",
+            ],
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_member_id: Mapped[int]
+    month: Mapped[date] = mapped_column(Date)
+    checklist_id: Mapped[str] = mapped_column(String(100))
+    channel: Mapped[str] = mapped_column(String(20))
+    customer_type: Mapped[str | None] = mapped_column(String(20))
+    outcome: Mapped[str | None] = mapped_column(String(30))
+    band: Mapped[str | None] = mapped_column(String(100))
+    rows: Mapped[int]
+    duration_sum: Mapped[float]
+    duration_n: Mapped[int]
+    value_sum: Mapped[float]
+    value_n: Mapped[int]
+    leads: Mapped[int]
+
+
+class StaffRaterMonthTotal(db.Model):
+    """One staff member's audits of a month by checklist, channel and supervisor, with the
+    sums of scores."""
+
+    __tablename__ = "staff_rater_month_totals"
+    __table_args__ = (
+        # A team's members' months from the index alone on PostgreSQL, as above.
+        Index(
+            "ix_staff_rater_month_totals_cover",
+            "staff_member_id",
+            "month",
+            "checklist_id",
+            postgresql_include=[
+                "channel",
+                "supervisor_id",
+                "rows",
+                "scored",
+                "overall_sum",
+                "overall_squares",
+                "passed",
+                "pass_n",
+            ],
+        ),
+    )
+
+    staff_member_id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    checklist_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20), primary_key=True)
+    supervisor_id: Mapped[int] = mapped_column(primary_key=True)
+    rows: Mapped[int]
+    scored: Mapped[int]
+    overall_sum: Mapped[float]
+    overall_squares: Mapped[float]
+    passed: Mapped[int]
+    pass_n: Mapped[int]

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from auditapp.extensions import db
-from auditapp.models import Audit, StaffMember, Team, User
+from auditapp.models import Audit, ChecklistVersion, StaffMember, Team, User
 
 from .checklists import available, newest_versions
 
@@ -59,9 +59,15 @@ def unlinked_staff() -> Pairs:
 
 
 def checklists_in_use() -> list[tuple[str, str]]:
-    """Every checklist offered now or with stored audits, by title."""
+    """Every checklist offered now or with stored audits, by title.
+
+    The checklists with audits are read from the stored versions, a few rows, rather than
+    from every audit: a version is stored only by the audit that first uses it, in that
+    audit's transaction (audits.start), every audit keeps its version, and audits are never
+    deleted, so the checklists of the versions are exactly those of the audits.
+    """
     titles = {c.id: c.title for c in available().values()}
-    stored = set(db.session.execute(select(Audit.checklist_id).distinct()).scalars())
+    stored = set(db.session.execute(select(ChecklistVersion.checklist_id).distinct()).scalars())
     gone = newest_versions(stored - set(titles))
     titles.update({i: v.title for i, v in gone.items()})
     return sorted(titles.items(), key=lambda pair: (pair[1].casefold(), pair[0]))

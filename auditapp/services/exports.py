@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
-from itertools import islice
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Row, Select, select
 from sqlalchemy.orm import aliased
 
 from auditapp.extensions import db
@@ -75,13 +74,21 @@ def safe_cell(value: Any) -> Any:
     return value
 
 
-class CsvExport:
-    """CSV text chunks, header first, of one query's rows; `rows` counts the rows written."""
+# Writes the CSV rows of one batch of the query's rows with a csv writer (and, for text
+# already made CSV, the write of the file it writes to); returns how many it wrote.
+WriteBatch = Callable[[Sequence[Row], Any, Callable[[str], int]], int]
 
-    def __init__(self, header: tuple[str, ...], statement: Select, shape: Callable) -> None:
+
+class CsvExport:
+    """CSV text chunks, header first, of one query's rows; `rows` counts the rows written.
+
+    The query is streamed CHUNK_ROWS rows at a time, and `write_batch` writes each batch's
+    CSV rows as one chunk."""
+
+    def __init__(self, header: tuple[str, ...], statement: Select, write_batch: WriteBatch) -> None:
         self.header = header
         self.statement = statement
-        self.shape = shape
+        self.write_batch = write_batch
         self.rows = 0
 
     def check(self) -> None:
@@ -101,12 +108,11 @@ class CsvExport:
         try:
             writer.writerow(self.header)
             yield buffer.getvalue()
-            tuples = self.shape(result)
-            while batch := list(islice(tuples, CHUNK_ROWS)):
+            # A batch of rows at a time (fetchmany), rather than one call per row.
+            for batch in result.partitions():
                 buffer.seek(0)
                 buffer.truncate()
-                writer.writerows(batch)
-                self.rows += len(batch)
+                self.rows += self.write_batch(batch, writer, buffer.write)
                 yield buffer.getvalue()
         finally:
             result.close()
@@ -145,7 +151,7 @@ def audit_rows(user: User | None, filters: AuditFilters) -> CsvExport:
         user,
         filters,
     ).order_by(Audit.observed_at.desc(), Audit.id.desc())
-    return CsvExport(AUDIT_COLUMNS, statement, _audit_tuples)
+    return CsvExport(AUDIT_COLUMNS, statement, _write_audits)
 
 
 def answer_rows(user: User | None, filters: AuditFilters) -> CsvExport:
@@ -177,7 +183,7 @@ def answer_rows(user: User | None, filters: AuditFilters) -> CsvExport:
         user,
         filters,
     ).order_by(Audit.observed_at.desc(), Audit.id.desc(), AuditItem.id)
-    return CsvExport(ANSWER_COLUMNS, statement, _answer_tuples)
+    return CsvExport(ANSWER_COLUMNS, statement, _write_answers)
 
 
 def _people():
@@ -201,6 +207,11 @@ def _joined(statement: Select, people: tuple, user: User | None, filters: AuditF
 
 def _iso(moment: datetime | None) -> str:
     return moment.isoformat(timespec="seconds") if moment else ""
+
+
+def _write_audits(rows: Sequence[Row], writer, write_text) -> int:
+    writer.writerows(_audit_tuples(rows))
+    return len(rows)
 
 
 def _audit_tuples(rows: Iterable) -> Iterator[tuple]:
@@ -256,53 +267,43 @@ def _audit_tuples(rows: Iterable) -> Iterator[tuple]:
         )
 
 
-def _answer_tuples(rows: Iterable) -> Iterator[tuple]:
-    # Rows come audit by audit: the audit's cells are worked out once, not once per item.
-    last_id, head = None, ()
-    for (
-        audit_id,
-        observed_at,
-        staff,
-        team,
-        supervisor,
-        checklist_id,
-        version,
-        section_id,
-        item_id,
-        kind,
-        critical,
-        answer,
-        status,
-        earned,
-        possible,
-        met,
-        critical_failed,
-    ) in rows:
+HEAD = 7  # the audit's cells that lead each answer row: id, observed_at ... version
+
+
+def _write_answers(rows: Sequence[Row], writer, write_text) -> int:
+    """Rows come audit by audit. The audit's cells, the same in each of its rows, are made
+    into CSV text once per audit: the csv module quotes each cell on its own, so that text
+    is what writing them in every row would give. Each row is that text and its item's
+    cells, written by the same writer."""
+    write = writer.writerow
+    head = io.StringIO()
+    write_head = csv.writer(head).writerow
+    last_id, text = None, ""
+    for row in rows:
+        audit_id = row[0]
         if audit_id != last_id:
             last_id = audit_id
-            head = (
-                audit_id,
-                _iso(observed_at),
-                safe_cell(staff),
-                safe_cell(team),
-                safe_cell(supervisor),
-                safe_cell(checklist_id),
-                version,
+            _, observed_at, staff, team, supervisor, checklist_id, version = row[:HEAD]
+            head.seek(0)
+            head.truncate()
+            write_head(
+                (
+                    audit_id,
+                    _iso(observed_at),
+                    safe_cell(staff),
+                    safe_cell(team),
+                    safe_cell(supervisor),
+                    safe_cell(checklist_id),
+                    version,
+                )
             )
-        # Inline rather than safe_cell(): this line runs for every row of a large export.
+            text = head.getvalue().removesuffix("\r\n") + ","
+        write_text(text)
+        # Inline rather than safe_cell(): this runs for every row of a large export.
         # Section and item ids are slugs ([a-z0-9-], starting with a letter or digit).
+        answer = row[HEAD + 4]
         if answer and answer[0] in _FORMULA_START:
-            answer = "'" + answer
-        yield (
-            *head,
-            section_id,
-            item_id,
-            kind,
-            critical,
-            answer,
-            status,
-            earned,
-            possible,
-            met,
-            critical_failed,
-        )
+            write((*row[HEAD : HEAD + 4], "'" + answer, *row[HEAD + 5 :]))
+        else:
+            write(row[HEAD:])
+    return len(rows)

@@ -71,11 +71,10 @@ class RaterRow:
 def rater_consistency(f: InsightFilters) -> list[RaterRow]:
     """Per checklist and supervisor: mean score and pass rate against the other supervisors'
     audits on the same checklist."""
+    # A team is its members' audits: the totals by staff member; the others, by channel.
+    rollup = month_totals.STAFF_RATERS if f.team_id else month_totals.RATERS
     sums = month_totals.read(
-        month_totals.RATERS,
-        totals_plan(f, rows_only=bool(f.team_id)),  # the totals hold no team
-        totals_where(f),
-        ["checklist_id", "supervisor_id"],
+        rollup, totals_plan(f), totals_where(f), ["checklist_id", "supervisor_id"]
     )
     names = dict(
         db.session.execute(

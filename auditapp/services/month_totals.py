@@ -1,15 +1,18 @@
 """Month totals of the audits for the insight pages, and reading them over any period.
 
-Four tables, each the GROUP BY of one insight over a month of audit rows:
+Six tables, each the GROUP BY of one insight over a month of audit rows:
 
 - interactions: by checklist, channel, customer type, outcome and score band (the
   label of the checklist's own band the audit scored in);
 - raters: by checklist, channel and supervisor;
-- sections: by checklist, staff member and section (the heat map);
-- staff items: by checklist, staff member and item (a team's item analysis).
+- sections: by checklist, staff member and section (the heat map, the staff page);
+- staff items: by checklist, staff member and item (a team's item analysis, the staff
+  page's most-missed items);
+- staff interactions and staff raters: the first two by staff member as well (a team's
+  interaction and rater tables).
 
-The first two are recomputed per (month, checklist, channel) group, the last two per (month,
-checklist, staff member), from the audit rows themselves, by rollups.record_changes, which
+The first two are recomputed per (month, checklist, channel) group, the last four per
+(month, checklist, staff member), from the audit rows themselves, by rollups.record_changes, which
 every service that writes an audit calls before it commits; a group can never drift from
 the rows it counts. A period is read as its whole months from these tables plus or minus a
 few days of rows (periods.plan), all summed in one query.
@@ -46,7 +49,9 @@ from auditapp.models import (
     InteractionMonthTotal,
     RaterMonthTotal,
     SectionMonthTotal,
+    StaffInteractionMonthTotal,
     StaffItemMonthTotal,
+    StaffRaterMonthTotal,
 )
 
 from .periods import Plan, month_end
@@ -71,26 +76,44 @@ class Rollup:
         return [n for n, _ in self.key_columns()] + [n for n, _, _ in self.value_columns()]
 
 
-INTERACTIONS = Rollup(
-    InteractionMonthTotal,
-    "channel",
-    lambda: [
-        ("checklist_id", Audit.checklist_id),
-        ("channel", Audit.channel),
-        ("customer_type", Audit.customer_type),
-        ("outcome", Audit.outcome),
-        # The label of the audit's own checklist band, given by scoring when it was scored:
-        # each checklist has its own bands, so no thresholds are written here.
-        ("band", Audit.band),
-    ],
-    lambda: [
+def _interaction_values() -> list:
+    return [
         ("rows", func.count(Audit.id), "sum"),
         ("duration_sum", cast(func.coalesce(func.sum(Audit.duration_minutes), 0), Float), "sum"),
         ("duration_n", func.count(Audit.duration_minutes), "sum"),
         ("value_sum", func.coalesce(cast(func.sum(Audit.monetary_value), Float), 0.0), "sum"),
         ("value_n", func.count(Audit.monetary_value), "sum"),
         ("leads", _count_if(Audit.lead_captured.is_(True)), "sum"),
-    ],
+    ]
+
+
+def _interaction_keys() -> list:
+    return [
+        ("channel", Audit.channel),
+        ("customer_type", Audit.customer_type),
+        ("outcome", Audit.outcome),
+        # The label of the audit's own checklist band, given by scoring when it was scored:
+        # each checklist has its own bands, so no thresholds are written here.
+        ("band", Audit.band),
+    ]
+
+
+def _rater_values() -> list:
+    return [
+        ("rows", func.count(Audit.id), "sum"),
+        ("scored", func.count(Audit.overall), "sum"),
+        ("overall_sum", func.coalesce(func.sum(Audit.overall), 0.0), "sum"),
+        ("overall_squares", func.coalesce(func.sum(Audit.overall * Audit.overall), 0.0), "sum"),
+        ("passed", _count_if(Audit.passed.is_(True)), "sum"),
+        ("pass_n", func.count(Audit.passed), "sum"),
+    ]
+
+
+INTERACTIONS = Rollup(
+    InteractionMonthTotal,
+    "channel",
+    lambda: [("checklist_id", Audit.checklist_id), *_interaction_keys()],
+    _interaction_values,
     lambda query: query,
 )
 
@@ -102,14 +125,33 @@ RATERS = Rollup(
         ("channel", Audit.channel),
         ("supervisor_id", Audit.supervisor_id),
     ],
+    _rater_values,
+    lambda query: query,
+)
+
+# The same two by staff member, for a team's pages (the tables by channel hold no team).
+STAFF_INTERACTIONS = Rollup(
+    StaffInteractionMonthTotal,
+    "staff_member_id",
     lambda: [
-        ("rows", func.count(Audit.id), "sum"),
-        ("scored", func.count(Audit.overall), "sum"),
-        ("overall_sum", func.coalesce(func.sum(Audit.overall), 0.0), "sum"),
-        ("overall_squares", func.coalesce(func.sum(Audit.overall * Audit.overall), 0.0), "sum"),
-        ("passed", _count_if(Audit.passed.is_(True)), "sum"),
-        ("pass_n", func.count(Audit.passed), "sum"),
+        ("checklist_id", Audit.checklist_id),
+        ("staff_member_id", Audit.staff_member_id),
+        *_interaction_keys(),
     ],
+    _interaction_values,
+    lambda query: query,
+)
+
+STAFF_RATERS = Rollup(
+    StaffRaterMonthTotal,
+    "staff_member_id",
+    lambda: [
+        ("checklist_id", Audit.checklist_id),
+        ("staff_member_id", Audit.staff_member_id),
+        ("channel", Audit.channel),
+        ("supervisor_id", Audit.supervisor_id),
+    ],
+    _rater_values,
     lambda query: query,
 )
 
@@ -151,7 +193,7 @@ STAFF_ITEMS = Rollup(
 )
 
 BY_CHANNEL = (INTERACTIONS, RATERS)
-BY_STAFF = (SECTIONS, STAFF_ITEMS)
+BY_STAFF = (SECTIONS, STAFF_ITEMS, STAFF_INTERACTIONS, STAFF_RATERS)
 ALL = (*BY_CHANNEL, *BY_STAFF)
 
 

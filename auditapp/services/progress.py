@@ -14,7 +14,7 @@ from sqlalchemy import Integer, case, func, select
 from auditapp import stats
 from auditapp.charts import score_chart
 from auditapp.extensions import db
-from auditapp.models import Audit, AuditItem, AuditSection, StaffMember
+from auditapp.models import Audit, StaffMember
 
 from . import month_totals, periods
 from .checklists import newest_versions
@@ -144,11 +144,14 @@ def staff_progress(staff: StaffMember, period: Period = Period()) -> StaffProgre
     summaries = _summaries(person)
     ids = [row.checklist_id for row in summaries]
     versions = _newest_versions(ids)
-    own_sections = _section_means(person, ids)
+    own_sections = _section_means([staff.id], period, ids)
     team_sections: dict[tuple[str, str], tuple[float | None, int]] = {}
     if staff.team_id is not None:
-        team_sections = _team_section_means(staff.team_id, period, ids)
-    missed = _most_missed(person)
+        members = db.session.execute(
+            select(StaffMember.id).where(StaffMember.team_id == staff.team_id)
+        )
+        team_sections = _section_means(list(members.scalars()), period, ids)
+    missed = _most_missed(staff.id, period)
     checklists = []
     for row in summaries:
         content = versions.get(row.checklist_id, {})
@@ -212,37 +215,18 @@ def _newest_versions(checklist_ids: list[str]) -> dict[str, dict[str, Any]]:
 
 
 def _section_means(
-    where: list[Any], checklist_ids: list[str]
+    staff_ids: list[int], period: Period, checklist_ids: list[str]
 ) -> dict[tuple[str, str], tuple[float | None, int]]:
-    """(checklist, section) -> (mean section percentage, audits with that section scored)."""
+    """(checklist, section) -> (mean section percentage, audits with that section scored)
+    over the audits of these staff members (the person, or their team's current members),
+    from their month totals: a person's or a team's year of audits is thousands of section
+    rows, its month totals a few hundred."""
     if not checklist_ids:
         return {}
-    rows = db.session.execute(
-        select(
-            Audit.checklist_id,
-            AuditSection.section_id,
-            func.avg(AuditSection.percentage),
-            func.count(AuditSection.percentage),
-        )
-        .join(Audit, Audit.id == AuditSection.audit_id)
-        .where(*_submitted(where), Audit.checklist_id.in_(checklist_ids))
-        .group_by(Audit.checklist_id, AuditSection.section_id)
-    ).all()
-    return {(c, s): (mean, n) for c, s, mean, n in rows}
-
-
-def _team_section_means(
-    team_id: int, period: Period, checklist_ids: list[str]
-) -> dict[tuple[str, str], tuple[float | None, int]]:
-    """_section_means of the team's current members, from their month totals: a team's
-    year of audits is thousands of section rows, its month totals a few hundred."""
-    members = list(
-        db.session.execute(select(StaffMember.id).where(StaffMember.team_id == team_id)).scalars()
-    )
     rows = month_totals.read(
         month_totals.SECTIONS,
         periods.plan_open(period.start, period.end),
-        {"checklist_id": list(checklist_ids), "staff_member_id": members},
+        {"checklist_id": list(checklist_ids), "staff_member_id": staff_ids},
         ["checklist_id", "section_id"],
     )
     return {(c, s): (total / n if n else None, n) for c, s, _rows, n, total in rows}
@@ -266,20 +250,21 @@ def _compare(
     return out
 
 
-def _most_missed(where: list[Any]) -> dict[str, list[tuple[str, int, int]]]:
-    """checklist -> [(item id, times not fully met, times scored)], most missed first."""
-    missed = func.sum(case((AuditItem.met.is_(False), 1), else_=0))
-    rows = db.session.execute(
-        select(Audit.checklist_id, AuditItem.item_id, missed, func.count(AuditItem.id))
-        .join(Audit, Audit.id == AuditItem.audit_id)
-        .where(*_submitted(where), AuditItem.status == "scored")
-        .group_by(Audit.checklist_id, AuditItem.item_id)
-        .having(missed > 0)
-        .order_by(Audit.checklist_id, missed.desc(), AuditItem.item_id)
-    ).all()
+def _most_missed(staff_id: int, period: Period) -> dict[str, list[tuple[str, int, int]]]:
+    """checklist -> [(item id, times not fully met, times scored)], most missed first, from
+    the person's item totals (an item is met only when scored)."""
+    rows = month_totals.read(
+        month_totals.STAFF_ITEMS,
+        periods.plan_open(period.start, period.end),
+        {"staff_member_id": staff_id},
+        ["checklist_id", "item_id"],
+    )
+    missed = sorted(
+        (r.checklist_id, -(r.scored - r.met), r.item_id, r.scored) for r in rows if r.scored > r.met
+    )
     out: dict[str, list[tuple[str, int, int]]] = defaultdict(list)
-    for checklist_id, item_id, times_missed, scored in rows:  # at most one row per item
-        out[checklist_id].append((item_id, int(times_missed), int(scored)))
+    for checklist_id, times_missed, item_id, scored in missed:  # at most one row per item
+        out[checklist_id].append((item_id, -times_missed, scored))
     return out
 
 
