@@ -267,11 +267,7 @@ def _alpha_by_level(checklist, items, table) -> list[Stat]:
             options["order"] = [
                 o.value for o in sorted(checklist.scale_for(item), key=lambda o: o.points)
             ]
-        what = (
-            "yes/no items"
-            if level == "nominal"
-            else f"items on the {scale_words(scale)} scale"
-        )
+        what = "yes/no items" if level == "nominal" else f"items on the {scale_words(scale)} scale"
         found.append(
             stat(
                 f"Krippendorff's α ({level}), {what}",
