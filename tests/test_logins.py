@@ -312,7 +312,8 @@ def test_the_navbar_names_the_user_and_links_to_their_account(app, make_user):
     client = logged_in(app, make_user("trainer"))
     with app.app_context():
         page = client.get("/audits").get_data(as_text=True)
-    assert re.search(r'<a [^>]*href="/account"[^>]*>Trainer · Trainer</a>', page), page
+    shown = r'<a [^>]*href="/account"[^>]*>Trainer<span[^>]*> · Trainer</span></a>'
+    assert re.search(shown, page), page
 
 
 # ---------------------------------------------------------------------------------------

@@ -30,7 +30,8 @@ def nav_links(page: str) -> set[str]:
 
 def current(page: str) -> list[str]:
     """The labels of the links marked as the page being shown."""
-    return re.findall(r'class="nav-link active" href="[^"]*" aria-current="page">([^<]+)<', page)
+    marked = r'class="nav-link text-nowrap active" href="[^"]*" aria-current="page">([^<]+)<'
+    return re.findall(marked, page)
 
 
 @pytest.mark.parametrize("role", sorted(ROLE_LINKS))
@@ -38,7 +39,8 @@ def test_each_role_gets_its_own_links_and_its_name_links_to_the_account(client, 
     user = login_as(role)
     page = client.get("/audits").get_data(as_text=True)
     assert nav_links(page) == ROLE_LINKS[role]
-    assert re.search(rf'href="/account"[^>]*>{user.name} · {user.role_label}</a>', page)
+    shown = rf'href="/account"[^>]*>{user.name}<span[^>]*> · {user.role_label}</span></a>'
+    assert re.search(shown, page)
 
 
 def test_each_staff_member_gets_a_link_to_their_own_progress(client, login_as, make_staff):
