@@ -428,6 +428,19 @@ def test_demo_audits_cover_every_checklist_over_a_year(demo):
         assert count(AuditItem) > len(audits)
 
 
+def test_demo_has_open_coaching_actions_one_overdue_from_audits_that_missed_them(demo):
+    from auditapp.models import CoachingAction
+    from auditapp.services import coaching
+
+    with opened(demo["url"]):
+        actions = db.session.execute(select(CoachingAction)).scalars().all()
+        assert len(actions) == 4 and all(a.closed_at is None for a in actions)
+        assert sum(coaching.is_overdue(a) for a in actions) == 1
+        for action in actions:
+            missed = set(coaching.missed_in(db.session.get(Audit, action.audit_id)))
+            assert action.item_ids and set(action.item_ids) <= missed
+
+
 def test_demo_scores_vary_realistically(demo):
     with opened(demo["url"]):
         audits = submitted_audits()

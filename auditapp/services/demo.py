@@ -18,10 +18,26 @@ from sqlalchemy import func, select
 from auditapp import clock
 from auditapp.checklists import NA, Checklist
 from auditapp.extensions import db
-from auditapp.models import StaffMember, User
+from auditapp.models import Audit, StaffMember, User
 
-from . import audits, checklists, demo_calibration, event_log, people, rollups, users
+from . import (
+    audits,
+    checklists,
+    coaching,
+    demo_calibration,
+    event_log,
+    people,
+    rollups,
+    users,
+)
 
+COACHING_ACTIONS = 4
+COACHING_NOTES = (
+    "Talked it through after the shift; watch for it on the next observation.",
+    "Role-played the opening with a colleague; try it at the counter this week.",
+    "Shared the checklist's 'what good looks like' for these items.",
+    "Paired with a colleague who does this well for two shifts.",
+)
 PASSWORD = "auditapp-demo"  # demo logins only; printed by `auditapp demo`
 ADMIN = "admin@example.com"
 SUPERVISORS = [
@@ -120,8 +136,39 @@ def load(now: datetime | None = None, count: int = AUDIT_COUNT) -> int:
     event_log.commit()
     _add_drafts(rng, supervisors[0], staff, available, now)
     trainer = users.find_user_by_email(TRAINER[0])
+    _add_coaching(rng, trainer, staff, now)
     demo_calibration.add(trainer, supervisors[0], supervisors[1], now)
     return count
+
+
+def _add_coaching(rng, trainer: User, staff: list[StaffMember], now: datetime) -> None:
+    """A trainer's coaching actions from the latest audits that missed something: some due
+    soon, one already overdue, so the coaching page and staff pages show them."""
+    today = now.date()
+    recorded = 0
+    for member in rng.sample(staff, len(staff)):
+        latest = db.session.scalars(
+            select(Audit)
+            .where(Audit.staff_member_id == member.id, Audit.status == "submitted")
+            .order_by(Audit.observed_at.desc())
+            .limit(1)
+        ).first()
+        missed = coaching.missed_in(latest) if latest is not None else []
+        if not missed:
+            continue
+        overdue = recorded == 0  # its follow-up date has passed
+        coaching.record(
+            trainer=trainer,
+            staff=member,
+            target=coaching.Target(audits.checklist_of(latest), tuple(missed[:2])),
+            note=rng.choice(COACHING_NOTES),
+            follow_up_on=today - timedelta(days=5) if overdue else today + timedelta(days=7),
+            audit=latest,
+            today=today - timedelta(days=14) if overdue else today,
+        )
+        recorded += 1
+        if recorded == COACHING_ACTIONS:
+            return
 
 
 def _weak_items(rng: random.Random, available: list[Checklist], count: int) -> set[str]:
