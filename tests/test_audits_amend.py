@@ -80,7 +80,8 @@ def test_amend_stores_the_new_score_and_the_history(client, submitted, superviso
     assert "Amended" in page
     assert "75.3%" in page and "PASS" in page
     assert f"Reason: {reason}" in page
-    assert "answer:thanked: yes → no" in page
+    assert "Answer to “Thanked the customer”: yes → no" in page
+    assert "answer:thanked" not in page  # people see the item, not its id
 
 
 def test_amend_records_changed_interaction_measures(client, submitted):
@@ -98,6 +99,8 @@ def test_amend_records_changed_interaction_measures(client, submitted):
         {"field": "duration_minutes", "before": "7", "after": "9"},
         {"field": "outcome", "before": "resolved", "after": "escalated"},
     ]
+    history = text_of(client.get(f"/audits/{audit_id}/history"))
+    assert "Duration (minutes): 7 → 9" in history and "Outcome: resolved → escalated" in history
 
 
 def test_amend_with_nothing_changed_is_refused(client, submitted):

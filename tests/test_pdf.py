@@ -325,7 +325,7 @@ def test_cache_serves_each_revision_and_an_amendment_renders_anew(
     assert f"FINAL · Amended {audit.amended_at:%d %b %Y}" in text
     assert f"Amended by {supervisor.name}, {audit.amended_at:%d %b %Y}" in text
     assert "Reason: Recounted" in text
-    assert "answer:thanked: yes → no" in text
+    assert "Answer to “Thanked the customer”: yes → no" in text
     assert f"{audit.overall:.1f}%" in text
     assert "Thanked the customer No 0/1" in text
     assert "Amended" not in " ".join(pdf_text(first))

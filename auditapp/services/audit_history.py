@@ -14,10 +14,22 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from ..checklists import Checklist
 from ..extensions import db
 from ..models import Audit, AuditEvent, User
 
 SHOWN = 10  # the newest steps on the audit's page and in its PDF
+# What an amendment's changed fields are called on the page (stored by their names).
+MEASURE_LABELS = {
+    "channel": "Channel",
+    "observed_at": "When it happened",
+    "customer_type": "Customer type",
+    "duration_minutes": "Duration (minutes)",
+    "outcome": "Outcome",
+    "monetary_value": "Monetary value",
+    "lead_captured": "Lead or referral captured",
+    "notes": "Notes",
+}
 PER_PAGE = 50  # steps a page on the full history
 
 
@@ -48,6 +60,17 @@ def add(
         event.changes = changes
     db.session.add(event)
     return event
+
+
+def field_labels(audit: Audit) -> dict[str, str]:
+    """The words for each field an amendment of this audit may change: its measures, and
+    the answer and comment of each item of the checklist it was scored against."""
+    checklist = Checklist.from_snapshot(audit.checklist_version.content)
+    labels = dict(MEASURE_LABELS)
+    for _, item in checklist.iter_items():
+        labels[f"answer:{item.id}"] = f"Answer to “{item.text}”"
+        labels[f"comment:{item.id}"] = f"Comment on “{item.text}”"
+    return labels
 
 
 def _steps(audit_id: int):

@@ -104,6 +104,7 @@ def audit_pdf(
         audit=audit,
         view=result_view(audit),
         history=audit_history.latest(audit.id),
+        labels=audit_history.field_labels(audit),
     )
     pdf = render_pdf(html, fetcher)
     if path is not None:

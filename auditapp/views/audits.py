@@ -85,6 +85,7 @@ def render_audit_page(audit: Audit, status: int = 200, **forms):
         audit=audit,
         view=result_view(audit),
         history=audit_history.latest(audit.id),
+        labels=audit_history.field_labels(audit),
         can_edit=audit_queries.can_edit_draft(current_user, audit),
         can_amend=audit_queries.can_amend(current_user, audit),
         **forms,
@@ -97,7 +98,8 @@ def history(audit_id: int):
     """Every step in the audit's history, newest first, a page at a time."""
     audit = _visible_audit(audit_id)
     page = audit_history.page(audit.id, request.args.get("page", 1, type=query_number))
-    return render_template("audits/history.html", audit=audit, page=page)
+    labels = audit_history.field_labels(audit)
+    return render_template("audits/history.html", audit=audit, page=page, labels=labels)
 
 
 @bp.route("/<int:audit_id>/edit", methods=["GET", "POST"])
