@@ -219,10 +219,11 @@ def test_the_limits_leave_room_for_a_real_checklist():
         "        anchors: {yes: Did it, no: Did not}\n        channels: [phone]\n"
         for n in range(20)
     )
-    parse_checklist(
+    checklist = parse_checklist(
         "id: t\ntitle: T\nversion: 1\nchannels: [phone]\nsections:\n" + sections,
         expected_id="t",
     )
+    assert len(checklist.sections) == 20 and checklist.item_count == 20
 
 
 def test_recursion_past_the_limits_is_still_a_problem_not_a_crash(monkeypatch):
