@@ -57,6 +57,8 @@ def register_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": timeout}})
     else:
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    if not app.config.get("QUEUE_FILE"):
+        app.config["QUEUE_FILE"] = str(Path(app.instance_path) / "queue.sqlite3")
     from auditapp.clock import ZONE_INFO, resolve_zone
 
     app.config[ZONE_INFO] = resolve_zone(app.config["TIME_ZONE"])  # a bad name stops start-up
@@ -134,6 +136,10 @@ def register_extensions(app: Flask) -> None:
     from auditapp.views.auth import load_user
 
     login_manager.user_loader(load_user)
+
+    from auditapp import queue
+
+    queue.init_app(app)
 
 
 def register_security(app: Flask) -> None:

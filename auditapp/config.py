@@ -52,7 +52,15 @@ BOOTSTRAP_SERVE_LOCAL = True  # the app must work with no internet: no CDN
 PASSWORD_HASH_METHOD = "scrypt"  # werkzeug's default; the tests use a cheap one for speed
 WTF_CSRF_TIME_LIMIT = None  # a supervisor may leave a form open all shift
 PAPER_SIZE = "A4"  # or "Letter"
-PRINT_LIMIT = 200  # most audits one browser download may print; the CLI prints any number
+# Background work (auditapp/queue.py, docs/deploy.md). With a Redis URL the queue is in Redis
+# and `auditapp worker` processes on any machine share it; without, it is a SQLite file in
+# instance/ (QUEUE_FILE, None: instance/queue.sqlite3) on this machine.
+REDIS_URL: str | None = None
+QUEUE_FILE: str | None = None
+QUEUE_NAME = "auditapp"
+# A finished job's file (a batch of PDFs, a large export) is kept this long for its requester,
+# then removed.
+JOB_FILES_KEEP_HOURS = 24
 # The largest recording or document a calibration session may hold, in MB. Its upload page
 # alone accepts a request this large (everything else keeps MAX_CONTENT_LENGTH).
 CALIBRATION_UPLOAD_MAX_MB = 50

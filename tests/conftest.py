@@ -24,7 +24,7 @@ os.environ.setdefault("AUDITAPP_INSTANCE_PATH", tempfile.mkdtemp(prefix="auditap
 # apart from another run's by a prefix of the run's own.
 os.environ["AUDITAPP_RATELIMIT_KEY_PREFIX"] = f"auditapp-test-{uuid.uuid4().hex}"
 
-from auditapp import create_app
+from auditapp import create_app, queue
 from auditapp.cli import main
 from auditapp.extensions import db
 from auditapp.models import StaffMember, User
@@ -91,6 +91,8 @@ def running_app(database_url: str, checklists_dir: Path, **overrides):
         try:
             yield app
         finally:
+            # Tasks a test left waiting must not run in the next test's app.
+            queue.current().huey.flush()
             db.session.remove()
             with db.engine.begin() as connection:
                 for table in reversed(db.metadata.sorted_tables):

@@ -12,6 +12,7 @@ from .log import log
 from .people import staff
 from .reports import report
 from .users import users
+from .worker import worker
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -33,8 +34,22 @@ SUMMARIES = {
     "backup": "Copy the database while the app runs.",
     "restore": "Put a backup back into the database.",
     "log": "Verify or show the event log.",
+    "worker": "Run background tasks (PDF batches, exports, email).",
 }
 
-for command in (init, serve, demo, checklists, users, staff, report, export, backup, restore, log):
+for command in (
+    init,
+    serve,
+    demo,
+    checklists,
+    users,
+    staff,
+    report,
+    export,
+    backup,
+    restore,
+    log,
+    worker,
+):
     command.short_help = SUMMARIES[command.name]
     main.add_command(command)

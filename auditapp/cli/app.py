@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -75,8 +77,19 @@ def init() -> None:
     type=click.IntRange(1, 64),
     help="Processes (above 1: gunicorn; the login limits then need a shared store).",
 )
-def serve(host: str, port: int, threads: int, workers: int) -> None:
-    """Run the app under a production server: waitress, or gunicorn with --workers."""
+@click.option(
+    "--background/--no-background",
+    default=True,
+    show_default=True,
+    help="Start `auditapp worker` beside the server for background tasks (off when workers "
+    "run on other machines).",
+)
+def serve(host: str, port: int, threads: int, workers: int, background: bool) -> None:
+    """Run the app under a production server: waitress, or gunicorn with --workers.
+
+    Background tasks (batch PDFs, large exports, email) run in an `auditapp worker` process
+    that this starts beside the server and stops with it, unless --no-background.
+    """
     from auditapp import server
     from auditapp.extensions import db
     from auditapp.heap import freeze_startup_objects
@@ -101,6 +114,10 @@ def serve(host: str, port: int, threads: int, workers: int) -> None:
                 "HTTPS are taken from X-Forwarded-For and X-Forwarded-Proto"
             )
         sys.stdout.flush()
+        helper = start_worker() if background else None
+        # Stopped by SIGTERM (a service manager, a test), still stop the worker on the way
+        # out; gunicorn's arbiter sets a handler of its own that exits the same way.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         try:
             server.run(
                 app,
@@ -113,6 +130,26 @@ def serve(host: str, port: int, threads: int, workers: int) -> None:
             )
         except server.ServerError as exc:
             raise click.ClickException(str(exc)) from None
+        finally:
+            if helper is not None:
+                stop_worker(helper)
+
+
+def start_worker() -> subprocess.Popen:
+    """`auditapp worker` in a process of its own: a PDF it renders never holds up a page."""
+    click.echo("Background tasks: one `auditapp worker` process beside the server")
+    return subprocess.Popen([sys.executable, "-m", "auditapp", "worker"])
+
+
+def stop_worker(helper: subprocess.Popen) -> None:
+    # Ctrl+C reached it too (same process group); SIGTERM covers a server stopped by signal.
+    # The worker finishes the task in hand; a job cut short is taken up again next start.
+    if helper.poll() is None:
+        helper.terminate()
+    try:
+        helper.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        helper.kill()
 
 
 def check_shared_limits(app: Flask, workers: int) -> None:

@@ -1,0 +1,47 @@
+"""`auditapp worker`: run the background tasks (batch PDFs, large exports, email)."""
+
+from __future__ import annotations
+
+import logging
+
+import click
+
+from .app import app_context
+
+
+@click.command()
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Tasks run at once (above 1: in processes of their own, one core each).",
+)
+@click.option("--once", is_flag=True, help="Run the tasks waiting now, then stop.")
+def worker(workers: int, once: bool) -> None:
+    """Run background tasks from the queue until stopped (SIGTERM or Ctrl+C).
+
+    One machine: `auditapp serve` starts one of these itself. Several: point every machine
+    at the same database and AUDITAPP_REDIS_URL and run `auditapp worker` on each.
+    """
+    from auditapp import queue
+    from auditapp.extensions import db
+    from auditapp.services.setup import safe_url
+
+    with app_context() as app:
+        if once:
+            click.echo(f"Ran {queue.run_pending()} waiting tasks.")
+            return
+        huey = queue.current().huey
+        where = (
+            safe_url(app.config["REDIS_URL"])
+            if app.config["REDIS_URL"]
+            else (app.config["QUEUE_FILE"])
+        )
+        # Processes fork from this one: none may take its database connections along.
+        db.session.remove()
+        db.engine.dispose()
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+        worker_type = "process" if workers > 1 else "thread"
+        click.echo(f"auditapp worker: {workers} {worker_type}(s) on the queue {where}")
+        huey.create_consumer(workers=workers, worker_type=worker_type, periodic=True).run()
