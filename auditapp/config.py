@@ -61,6 +61,14 @@ QUEUE_NAME = "auditapp"
 # A finished job's file (a batch of PDFs, a large export) is kept this long for its requester,
 # then removed.
 JOB_FILES_KEEP_HOURS = 24
+# Where those files are made (None: instance/jobs). Workers on other machines must write to
+# the same folder the web server reads (a shared mount), as docs/deploy.md says.
+JOB_FILES_DIR: str | None = None
+# A CSV export of more audits than this is made in the background (a job) rather than
+# streamed to the browser at once.
+EXPORT_DIRECT_LIMIT = 5000
+# A job no worker has touched for this long (a worker killed mid-job) is started again.
+JOB_STALE_SECONDS = 300
 # The largest recording or document a calibration session may hold, in MB. Its upload page
 # alone accepts a request this large (everything else keeps MAX_CONTENT_LENGTH).
 CALIBRATION_UPLOAD_MAX_MB = 50

@@ -18,7 +18,8 @@ from sqlalchemy import func, select
 
 from auditapp.extensions import db
 from auditapp.models import Team, User
-from auditapp.services import users
+from auditapp.services import jobs, users
+from auditapp.services.audit_queries import AuditFilters
 
 ROLES = ("admin", "supervisor", "trainer", "staff")
 WRONG_LOGIN = "Wrong email or password."
@@ -180,6 +181,8 @@ def test_every_page_but_login_needs_a_login(app, client, make_staff, make_user, 
         "user_id": user.id,
         "checklist_id": "counter-basics",
         "session_id": 1,
+        "kind": "audits_csv",
+        "job_id": 1,
     }
     adapter = app.url_map.bind("localhost")
     checked = []
@@ -258,7 +261,12 @@ PAGES = [
     ("GET", "/audits/{audit}.pdf", {**ALL, "staff": 403}),
     ("GET", "/audits/{own_audit}.pdf", ALL),
     ("GET", "/audits/{draft}.pdf", SUPERVISOR_ONLY),  # drafts: only their author
-    ("GET", "/audits/print", ALL),  # each role prints only what its /audits shows
+    # Each role prints only what its /audits shows; the file is made by a job.
+    ("POST", "/audits/print", allowed(ALL, 302)),
+    ("GET", "/jobs", ALL),
+    # Only its requester may see a job or download its file (here another user's).
+    ("GET", "/jobs/{job}", dict.fromkeys(ROLES, 403)),
+    ("GET", "/jobs/{job}/download", dict.fromkeys(ROLES, 403)),
     ("GET", "/checklists/counter-basics.pdf", READERS_ONLY),
     # -- staff acknowledgement and disputes --
     # Only the staff login of the audit's staff member responds; any supervisor answers.
@@ -271,6 +279,8 @@ PAGES = [
     # -- exports --
     ("GET", "/audits/export.csv", ALL),  # each role exports only what its /audits shows
     ("GET", "/audits/answers.csv", ALL),
+    ("POST", "/audits/export/audits_csv", allowed(ALL, 302)),
+    ("POST", "/audits/export/answers_csv", allowed(ALL, 302)),
     # -- staff progress --
     ("GET", "/staff/{staff}/report.pdf", {**ALL, "staff": 403}),
     ("GET", "/staff/{own}/report.pdf", ALL),
@@ -330,7 +340,8 @@ def world(make_staff, make_user, make_audit):
         author=author,
         audit=make_audit(staff=other, supervisor=author),
         own_audit=make_audit(staff=own, supervisor=author),
-        bystander=make_user("trainer", email="bystander@example.com"),
+        bystander=(bystander := make_user("trainer", email="bystander@example.com")),
+        job=jobs.request_pdf(bystander, AuditFilters(), "every audit"),
     )
 
 
@@ -353,6 +364,7 @@ def test_role_table(
             raters=[user, world.author] if rating else [world.author, make_user("supervisor")],
             by=world.bystander,
         ).id,
+        "job": world.job.id,
     }
     response = client.open(url.format(**ids), method=method, data={})
     if response.mimetype == "application/pdf":
@@ -374,7 +386,7 @@ def test_every_route_is_in_the_role_table(app):
     """A new route (or a new method on one) fails here until PAGES says who may use it."""
     adapter = app.url_map.bind("localhost")
     dummy = dict.fromkeys(
-        ("audit", "own_audit", "draft", "staff", "own", "team", "user", "calibration"), 1
+        ("audit", "own_audit", "draft", "staff", "own", "team", "user", "calibration", "job"), 1
     )
     covered: dict[tuple[str, str], set[str]] = {}
     for method, url, statuses in PAGES:

@@ -11,8 +11,10 @@ from itertools import pairwise
 import pytest
 from conftest import GOOD_ANSWERS, PASSWORD, form_data, in_threads, text_of
 from flask_migrate import downgrade, upgrade
+from jobs_support import request_job
 from sqlalchemy import func, inspect, select, text
 
+from auditapp import queue
 from auditapp.extensions import db
 from auditapp.models import Audit, LogEntry, StaffMember, User
 from auditapp.services import audits as audit_service
@@ -199,10 +201,21 @@ def test_pdf_downloads_are_logged(client, login_as, make_audit):
     assert client.get(f"/audits/{audit.id}.pdf").status_code == 200
     one = newest()
     assert (one.action, one.subject, one.user_id) == ("printed", f"audit {audit.id}", admin.id)
-    assert client.get("/audits/print?result=passed").status_code == 200
-    batch = newest()
-    assert (batch.action, batch.subject) == ("printed", "audits PDF")
-    assert batch.details == {"audits": 1, "filters": {"result": "passed"}}
+    job_id = request_job(client, result="passed")
+    asked = newest()
+    assert (asked.action, asked.subject, asked.user_id) == (
+        "job_requested",
+        f"job {job_id}",
+        admin.id,
+    )
+    assert asked.details == {"audits": 1, "kind": "audits_pdf"}
+    queue.run_pending()
+    assert (newest().action, newest().user_id) == ("job_finished", None)
+    response = client.get(f"/jobs/{job_id}/download")
+    assert response.status_code == 200
+    response.close()
+    got = newest()
+    assert (got.action, got.subject, got.user_id) == ("job_downloaded", f"job {job_id}", admin.id)
     staff_id = audit.staff_member_id
     assert client.get(f"/staff/{staff_id}/report.pdf?from=2026-10-01").status_code == 200
     report = newest()

@@ -55,7 +55,6 @@ DATE_FILTERS = [
     ("/audits", "supervisor", "date_from", "date_to"),
     ("/audits/export.csv", "supervisor", "date_from", "date_to"),
     ("/audits/answers.csv", "supervisor", "date_from", "date_to"),
-    ("/audits/print", "supervisor", "date_from", "date_to"),
     ("/insights", "trainer", "date_from", "date_to"),
     ("/teams/{team}", "trainer", "date_from", "date_to"),
     ("/teams/{team}/report.pdf", "trainer", "date_from", "date_to"),
@@ -343,7 +342,6 @@ def test_an_export_whose_query_fails_is_not_logged(app, client, world, monkeypat
 
 # (module with the renderer, its name, who downloads, the download's URL)
 FAILING_RENDERERS = {
-    "printed batch": ("auditapp.services.reports", "batch_pdf", "author", "/audits/print"),
     "team report": (
         "auditapp.views.insights",
         "render_pdf",

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 from conftest import GOOD_ANSWERS, ITEM_TEXTS, PASSWORD, running_app, text_of
+from jobs_support import made_file
 from pypdf import PdfReader
 
 from auditapp import create_app
@@ -468,7 +469,7 @@ def test_letter_paper(database_url, checklists_dir, tmp_path, monkeypatch):
         assert "-letter-" in reports.cache_path(audit).name
         assert_size(assert_pdf(client.get(f"/audits/{audit.id}.pdf")), LETTER)
         assert_size(assert_pdf(client.get("/checklists/counter-basics.pdf")), LETTER)
-        assert_size(assert_pdf(client.get("/audits/print")), LETTER)
+        assert_size(assert_pdf(made_file(client)), LETTER)
 
 
 def test_unknown_paper_size_is_refused_at_start_up(database_url):
@@ -561,9 +562,7 @@ def test_draft_downloads_only_for_its_author(client, login, make_user, superviso
     assert_pdf(client.get(f"/audits/{draft.id}.pdf"))
 
 
-@pytest.mark.parametrize(
-    "url", ["/audits/{id}.pdf", "/audits/print", "/checklists/counter-basics.pdf"]
-)
+@pytest.mark.parametrize("url", ["/audits/{id}.pdf", "/jobs", "/checklists/counter-basics.pdf"])
 def test_downloads_need_a_login(client, supervisor, ana, url):
     audit = store_audit(supervisor, ana)
     assert_sent_to_login(client.get(url.format(id=audit.id)))
@@ -595,7 +594,7 @@ def three_audits(supervisor, ana, make_staff):
 
 def test_batch_has_a_cover_then_each_audit_on_new_pages(client, login, supervisor, three_audits):
     login(supervisor)
-    batch = assert_pdf(client.get("/audits/print"))
+    batch = assert_pdf(made_file(client))
     pages = pdf_text(batch)
     cover = pages[0]
     assert cover.startswith("Audit reports")
@@ -625,7 +624,7 @@ def test_batch_filters_apply_and_are_named_on_the_cover(
     client, login, supervisor, ana, three_audits
 ):
     login(supervisor)
-    pages = pdf_text(assert_pdf(client.get(f"/audits/print?staff={ana.id}")))
+    pages = pdf_text(assert_pdf(made_file(client, staff=ana.id)))
     cover = pages[0]
     assert "2 audits" in cover
     assert "Staff member: Ana Lopez" in cover
@@ -637,7 +636,7 @@ def test_batch_filters_apply_and_are_named_on_the_cover(
 
 def test_staff_batch_holds_only_their_own_audits(client, login, make_user, ana, three_audits):
     login(make_user("staff", staff=ana))
-    pages = pdf_text(assert_pdf(client.get("/audits/print")))
+    pages = pdf_text(assert_pdf(made_file(client)))
     assert "2 audits" in pages[0]
     text = " ".join(pages)
     assert "Ben Okafor" not in text
@@ -646,23 +645,11 @@ def test_staff_batch_holds_only_their_own_audits(client, login, make_user, ana, 
     assert {int(i) for i in re.findall(r"Audit #(\d+):", text)} == own
 
 
-def test_batch_over_the_limit_is_refused_with_advice(app, client, login, supervisor, three_audits):
-    app.config["PRINT_LIMIT"] = 2
-    login(supervisor)
-    response = client.get("/audits/print")
-    assert response.status_code == 400
-    assert response.mimetype == "text/html"
-    page = text_of(response)
-    assert "Too many audits to print" in page
-    assert "auditapp report audits" in page and "`" not in page
-    assert "Narrow the filters" in page
-    # Within the limit once filtered
-    assert_pdf(client.get(f"/audits/print?staff={three_audits[0].staff_member_id}"))
-
-
 def test_batch_with_invalid_filters_is_refused(client, login, supervisor, three_audits):
     login(supervisor)
-    response = client.get("/audits/print?date_from=2026-11-05&date_to=2026-11-01")
+    response = client.post(
+        "/audits/print", data={"date_from": "2026-11-05", "date_to": "2026-11-01"}
+    )
     assert response.status_code == 400
     assert "The end date is before the start date." in text_of(response)
 

@@ -10,6 +10,7 @@ from .audits import (
 )
 from .calibration import CalibrationAnswer, CalibrationRater, CalibrationSession
 from .event_log import LogEntry
+from .jobs import Job
 from .logins import Login
 from .people import ROLES, StaffMember, Team, User
 from .rollups import (
@@ -37,6 +38,7 @@ __all__ = [
     "InteractionMonthTotal",
     "ItemDayTotal",
     "ItemMonthTotal",
+    "Job",
     "LogEntry",
     "Login",
     "RaterMonthTotal",

@@ -51,6 +51,12 @@ ACTIONS = {
     "calibration_closed": "Calibration session closed",
     "calibration_material": "Calibration material opened",
     "calibration_results": "Calibration results printed",
+    "job_requested": "Background job requested",
+    "job_finished": "Background job finished",
+    "job_failed": "Background job failed",
+    "job_restarted": "Background job restarted",
+    "job_downloaded": "Background job's file downloaded",
+    "jobs_expired": "Background jobs' files removed",
 }
 
 

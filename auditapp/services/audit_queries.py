@@ -168,6 +168,12 @@ def count_of(query: Select) -> int:
     return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
 
 
+def ids_of(query: Select) -> list[int]:
+    """The ids of the audits `query` (from audits_query) finds, in its order."""
+    ids = query.with_only_columns(Audit.id, maintain_column_froms=True)
+    return list(db.session.scalars(ids))
+
+
 def all_of(query: Select) -> list[Audit]:
     """Every audit `query` (from audits_query) finds, with what it loads eagerly."""
     return list(db.session.execute(query).unique().scalars())

@@ -11,13 +11,14 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
+from auditapp import queue
 from auditapp.checklists import Checklist
 from auditapp.extensions import db
 from auditapp.models import Audit, AuditItem, AuditSection, StaffMember, User
 from auditapp.models._time import utcnow
 from auditapp.scoring import ScoreResult, ScoringError, normalise_answer, score
 
-from . import audit_history, coaching, event_log, rollups
+from . import audit_history, coaching, event_log, reports, rollups
 from . import checklists as checklist_store
 from .responses import after_amendment
 
@@ -147,6 +148,8 @@ def start(
         if existing is None:
             raise
         return existing, False
+    if submit:
+        _after_submit(audit)
     return audit, True
 
 
@@ -164,6 +167,8 @@ def update_draft(
         event_log.record("draft_saved", user, audit)
     rollups.record_changes(audit)
     event_log.commit()
+    if submit:
+        _after_submit(audit)
     return audit
 
 
@@ -196,7 +201,14 @@ def amend(
     after_amendment(audit, user)
     rollups.record_changes(audit, before=counted_in)
     event_log.commit()
+    _after_submit(audit)
     return audit
+
+
+def _after_submit(audit: Audit) -> None:
+    # Committed: its report is rendered by a worker now, so that opening it later is
+    # reading a file, and no page waits behind WeasyPrint in the web process.
+    queue.enqueue(reports.render_in_background, audit.id)
 
 
 def _apply(audit: Audit, interaction: Interaction, entry: Answers) -> None:

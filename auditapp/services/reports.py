@@ -6,7 +6,7 @@ import hashlib
 import io
 import os
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from functools import cache
 from pathlib import Path
 
@@ -15,7 +15,7 @@ from pypdf import PdfReader, PdfWriter
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from auditapp import PROJECT_ROOT, clock
+from auditapp import PROJECT_ROOT, clock, queue
 from auditapp.checklists import Checklist
 from auditapp.extensions import db
 from auditapp.models import Audit, StaffMember
@@ -26,16 +26,6 @@ from .results import result_view
 
 # The templates a report is made from: a change to any of them makes new cache entries.
 REPORT_TEMPLATES = ("pdf/*", "audits/_*.html", "_macros.html")
-
-
-class BatchTooLarge(ValueError):
-    def __init__(self, count: int, limit: int) -> None:
-        self.count, self.limit = count, limit
-        super().__init__(
-            f"{count} audits match these filters, more than the {limit} a browser download "
-            "may hold. Narrow the filters (dates, team, staff member or checklist), or print "
-            "any number from a terminal with the command “auditapp report audits”."
-        )
 
 
 @cache
@@ -112,6 +102,15 @@ def audit_pdf(
     return pdf
 
 
+@queue.task()
+def render_in_background(audit_id: int) -> None:
+    """Render a submitted audit's report into the cache (enqueued when it is submitted or
+    amended), so that opening it is reading a file."""
+    audit = load_audit(audit_id)
+    if audit is not None and audit.status == "submitted":
+        audit_pdf(audit)
+
+
 def _write_atomically(path: Path, data: bytes) -> None:
     # A half-written file must never be served: write beside it, then rename over it.
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -135,21 +134,6 @@ def merge(parts: Iterable[bytes]) -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
-
-
-def batch_pdf(
-    audits: Sequence[Audit],
-    filters_text: str = "",
-    render: Callable[[Audit], bytes] = audit_pdf,
-) -> bytes:
-    """A cover page listing the audits with their scores, then each audit on new pages."""
-    return merge([cover_pdf(audits, filters_text), *(render(a) for a in audits)])
-
-
-def check_batch_size(count: int) -> None:
-    limit = current_app.config["PRINT_LIMIT"]
-    if count > limit:
-        raise BatchTooLarge(count, limit)
 
 
 def blank_pdf(checklist: Checklist) -> bytes:

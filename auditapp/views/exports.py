@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, render_template, request, stream_with_context
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    render_template,
+    request,
+    stream_with_context,
+)
 from flask_login import current_user
 
 from auditapp.forms import AuditFilterForm
-from auditapp.services import event_log, exports
+from auditapp.models.jobs import KINDS
+from auditapp.services import event_log, exports, jobs
 
 from . import audit_forms as af
 from .access import EVERYONE, roles_required
@@ -36,6 +44,17 @@ def _download(rows, name: str):
     if request.args and not form.validate():
         return render_template("audits/index.html", form=form, page=None), 400
     filters = af.filters_from(form)
+    count = jobs.audits_to_export(current_user, filters)
+    limit = current_app.config["EXPORT_DIRECT_LIMIT"]
+    if count > limit:  # made in the background instead, with its progress shown
+        return render_template(
+            "jobs/confirm_export.html",
+            kind=f"{name}_csv",
+            kinds=KINDS,
+            count=count,
+            limit=limit,
+            args={k: v for k, v in request.args.items() if k != "page"},
+        )
     chunks = rows(current_user._get_current_object(), filters)
     chunks.check()  # a query that fails does so here, before anything is logged or sent
     # Logged before the first row leaves: a download cut short was still handed out.

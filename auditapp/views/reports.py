@@ -1,14 +1,12 @@
-"""PDF downloads: one audit, a filtered batch, a blank paper checklist."""
+"""PDF downloads: one audit, a blank paper checklist (a batch is a job: views/jobs.py)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, current_app
 from flask_login import current_user
 
-from auditapp.forms import AuditFilterForm
 from auditapp.services import audit_queries, checklists, event_log, reports
 
-from . import audit_forms as af
 from .access import EVERYONE, READERS, roles_required
 
 bp = Blueprint("reports", __name__)
@@ -36,33 +34,6 @@ def audit_pdf(audit_id: int):
     pdf = reports.audit_pdf(audit)
     event_log.record_now("printed", current_user, audit)  # once made, before it is handed out
     return pdf_response(pdf, f"audit-{audit.id}.pdf")
-
-
-@bp.route("/audits/print")
-@roles_required(*EVERYONE)
-def print_audits():
-    """The audits matching the /audits filters as one PDF, with a cover page."""
-    form = AuditFilterForm(request.args)
-    af.fill_filter_choices(form, current_user)
-    if request.args and not form.validate():
-        return render_template("audits/index.html", form=form, page=None), 400
-    query = audit_queries.audits_query(current_user, af.filters_from(form))
-    count = audit_queries.count_of(query)
-    try:
-        reports.check_batch_size(count)
-    except reports.BatchTooLarge as exc:
-        return render_template(
-            "errors/error.html",
-            status=400,
-            title="Too many audits to print",
-            advice=str(exc),
-            detail=None,
-        ), 400
-    audits = audit_queries.all_of(query)
-    pdf = reports.batch_pdf(audits, af.describe_filters(form))
-    filters = af.filters_from(form)
-    event_log.record_now("printed", current_user, "audits PDF", filters=filters, audits=count)
-    return pdf_response(pdf, "audits.pdf")
 
 
 @bp.route("/checklists/<checklist_id>.pdf")
