@@ -67,6 +67,8 @@ JOB_FILES_DIR: str | None = None
 # A CSV export of more audits than this is made in the background (a job) rather than
 # streamed to the browser at once.
 EXPORT_DIRECT_LIMIT = 5000
+# A batch PDF is rendered in parts of at least this many audits, by any free worker at once.
+JOB_PDF_PART_AUDITS = 25
 # A job no worker has touched for this long (a worker killed mid-job) is started again.
 JOB_STALE_SECONDS = 300
 # The largest recording or document a calibration session may hold, in MB. Its upload page

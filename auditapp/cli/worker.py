@@ -26,6 +26,7 @@ def worker(workers: int, once: bool) -> None:
     """
     from auditapp import queue
     from auditapp.extensions import db
+    from auditapp.services import job_tasks
     from auditapp.services.setup import safe_url
 
     with app_context() as app:
@@ -33,6 +34,9 @@ def worker(workers: int, once: bool) -> None:
             click.echo(f"Ran {queue.run_pending()} waiting tasks.")
             return
         huey = queue.current().huey
+        restarted = job_tasks.restart_stalled()  # a worker killed mid-job: go on with it
+        if restarted:
+            click.echo(f"Started again the jobs left unfinished: {restarted}")
         where = (
             safe_url(app.config["REDIS_URL"])
             if app.config["REDIS_URL"]

@@ -41,7 +41,7 @@ def enqueue(job: Job) -> None:
 
 
 def _part_path(job: Job, part: int) -> Path:
-    return jobs.folder() / f"job-{job.id}.part-{part:03d}.pdf"
+    return jobs.folder() / f"{jobs.stem(job)}.part-{part:03d}.pdf"
 
 
 def _part_ids(job: Job, part: int) -> list[int]:
@@ -85,7 +85,7 @@ def _join(job: Job) -> None:
     writer.append(PdfReader(io.BytesIO(cover)))
     for part in range(job.parts):
         writer.append(PdfReader(_part_path(job, part)))
-    final = jobs.folder() / f"job-{job.id}.pdf"
+    final = jobs.folder() / f"{jobs.stem(job)}.pdf"
     _write_atomically(final, writer.write)
     _finish(job, final)
     for part in range(job.parts):
@@ -100,7 +100,7 @@ def write_csv(job_id: int) -> None:
         return
     rows = exports.audit_rows if job.kind == "audits_csv" else exports.answer_rows
     export = rows(job.requested_by, jobs.from_plain(job.filters))
-    final = jobs.folder() / f"job-{job.id}.csv"
+    final = jobs.folder() / f"{jobs.stem(job)}.csv"
 
     def write(out) -> None:
         for chunk in export:

@@ -27,10 +27,9 @@ from auditapp.models import Job, User
 from . import audit_queries, event_log
 from .audit_queries import AuditFilters
 
-# Audits a PDF part holds at least, and most parts a job is split into: parts are rendered
-# by whichever workers are free, so a job uses them all; fewer, larger parts for big jobs
-# keep the number of progress counters the page reads small.
-PART_SIZE = 25
+# Most parts a PDF job is split into (each holds at least JOB_PDF_PART_AUDITS audits):
+# parts are rendered by whichever workers are free, so a job uses them all; fewer, larger
+# parts for big jobs keep the number of progress counters the page reads small.
 MAX_PARTS = 32
 PER_PAGE = 25
 CSV_KINDS = ("audits_csv", "answers_csv")
@@ -60,7 +59,7 @@ def request_pdf(user: User, filters: AuditFilters, description: str) -> Job:
     ids = audit_queries.ids_of(audit_queries.audits_query(user, filters))
     if not ids:
         raise JobError("No audits match these filters, so there is nothing to print.")
-    size = max(PART_SIZE, math.ceil(len(ids) / MAX_PARTS))
+    size = max(current_app.config["JOB_PDF_PART_AUDITS"], math.ceil(len(ids) / MAX_PARTS))
     job = Job(
         kind="audits_pdf",
         requested_by=user,
@@ -181,6 +180,12 @@ def folder() -> Path:
     path = Path(current_app.config["JOB_FILES_DIR"] or Path(current_app.instance_path) / "jobs")
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
     return path
+
+
+def stem(job: Job) -> str:
+    # With the time it was asked for: a restored database whose job ids start again can
+    # never be handed a file some earlier job made.
+    return f"job-{job.id}-{job.created_at:%Y%m%d%H%M%S%f}"
 
 
 def file_of(job: Job) -> Path:
