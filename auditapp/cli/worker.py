@@ -48,4 +48,8 @@ def worker(workers: int, once: bool) -> None:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
         worker_type = "process" if workers > 1 else "thread"
         click.echo(f"auditapp worker: {workers} {worker_type}(s) on the queue {where}")
-        huey.create_consumer(workers=workers, worker_type=worker_type, periodic=True).run()
+        # An idle worker looks at the queue at least once a second (huey's default backs off
+        # to 10 s): someone is usually watching a job's page. Redis answers at once anyway.
+        huey.create_consumer(
+            workers=workers, worker_type=worker_type, periodic=True, max_delay=1.0
+        ).run()

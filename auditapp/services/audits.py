@@ -3,6 +3,7 @@ with the totals it changes (rollups.record_changes) in the same transaction."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, fields
 from datetime import datetime
 from decimal import Decimal
@@ -21,6 +22,9 @@ from auditapp.scoring import ScoreResult, ScoringError, normalise_answer, score
 from . import audit_history, coaching, event_log, reports, rollups
 from . import checklists as checklist_store
 from .responses import after_amendment
+
+
+log = logging.getLogger("auditapp.audits")
 
 
 class AuditError(ValueError):
@@ -207,8 +211,13 @@ def amend(
 
 def _after_submit(audit: Audit) -> None:
     # Committed: its report is rendered by a worker now, so that opening it later is
-    # reading a file, and no page waits behind WeasyPrint in the web process.
-    queue.enqueue(reports.render_in_background, audit.id)
+    # reading a file, and no page waits behind WeasyPrint in the web process. Only a head
+    # start: with the queue unreachable the audit stays saved and the report is rendered
+    # when first opened, so the problem is logged rather than shown to the supervisor.
+    try:
+        queue.enqueue(reports.render_in_background, audit.id)
+    except Exception:
+        log.exception("audit %s: its report could not be queued for rendering", audit.id)
 
 
 def _apply(audit: Audit, interaction: Interaction, entry: Answers) -> None:
