@@ -23,7 +23,6 @@ from . import audit_history, coaching, event_log, reports, rollups
 from . import checklists as checklist_store
 from .responses import after_amendment
 
-
 log = logging.getLogger("auditapp.audits")
 
 
