@@ -339,9 +339,17 @@ class Browser:
 
 
 @contextmanager
-def served(database_url: str, checklists_dir: Path, workdir: Path, *options: str, **settings: str):
+def served(
+    database_url: str,
+    checklists_dir: Path,
+    workdir: Path,
+    *options: str,
+    background: bool = False,
+    **settings: str,
+):
     """`auditapp serve [options]` in its own process, `settings` as AUDITAPP_* variables;
-    yields (process, port)."""
+    yields (process, port). The web server alone unless `background`: most of these tests
+    count its processes."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -357,6 +365,8 @@ def served(database_url: str, checklists_dir: Path, workdir: Path, *options: str
     }
     log = (workdir / "server.log").open("a")
     command = [sys.executable, "-m", "auditapp", "serve", "--port", str(port), "--threads", "4"]
+    if not background:
+        command.append("--no-background")
     process = subprocess.Popen(
         [*command, *options],
         env=env,

@@ -142,3 +142,21 @@ def _zombie(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
     except FileNotFoundError:
         return True
+
+
+def test_serve_runs_a_worker_beside_it_and_stops_it_with_the_server(
+    app, database_url, checklists_dir, tmp_path
+):
+    with served(database_url, checklists_dir, tmp_path, background=True) as (server, _):
+        (child,) = wait_for_workers(server.pid, 1)
+        command = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
+        assert command[1:4] == [b"-m", b"auditapp", b"worker"]
+        server.terminate()  # as a service manager stops it
+        server.wait(timeout=30)
+    assert (
+        not Path(f"/proc/{child}").exists()
+        or b"zombie" in Path(f"/proc/{child}/status").read_bytes().lower()
+    )
+    assert "Background tasks: one `auditapp worker` process" in (
+        (tmp_path / "server.log").read_text()
+    )
