@@ -11,6 +11,7 @@ from .audits import (
 from .calibration import CalibrationAnswer, CalibrationRater, CalibrationSession
 from .event_log import LogEntry
 from .logins import Login
+from .mail import MailDefault, MailMessage, MailPreference
 from .people import ROLES, StaffMember, Team, User
 from .rollups import (
     InteractionMonthTotal,
@@ -39,6 +40,9 @@ __all__ = [
     "ItemMonthTotal",
     "LogEntry",
     "Login",
+    "MailDefault",
+    "MailMessage",
+    "MailPreference",
     "RaterMonthTotal",
     "SectionMonthTotal",
     "StaffInteractionMonthTotal",

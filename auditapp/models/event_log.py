@@ -51,6 +51,12 @@ ACTIONS = {
     "calibration_closed": "Calibration session closed",
     "calibration_material": "Calibration material opened",
     "calibration_results": "Calibration results printed",
+    "mail_queued": "Emails queued",
+    "mail_sent": "Email sent",
+    "mail_retry": "Email attempt failed",
+    "mail_failed": "Email failed",
+    "mail_preferences_changed": "Email preferences changed",
+    "mail_defaults_changed": "Email defaults changed",
 }
 
 

@@ -17,7 +17,7 @@ from auditapp.models import Audit, AuditItem, AuditSection, StaffMember, User
 from auditapp.models._time import utcnow
 from auditapp.scoring import ScoreResult, ScoringError, normalise_answer, score
 
-from . import audit_history, coaching, event_log, rollups
+from . import audit_history, coaching, event_log, mail, notifications, rollups
 from . import checklists as checklist_store
 from .responses import after_amendment
 
@@ -139,6 +139,7 @@ def start(
         return audit, True
     try:
         rollups.record_changes(audit)  # flushes: a raced token fails here or at commit
+        messages = notifications.audit_submitted(audit) if submit else []
         event_log.commit()
     except IntegrityError:
         # Two posts of one form raced each other: the other one stored it.
@@ -147,6 +148,7 @@ def start(
         if existing is None:
             raise
         return existing, False
+    mail.enqueue(messages)
     return audit, True
 
 
@@ -163,7 +165,9 @@ def update_draft(
     else:
         event_log.record("draft_saved", user, audit)
     rollups.record_changes(audit)
+    messages = notifications.audit_submitted(audit) if submit else []
     event_log.commit()
+    mail.enqueue(messages)
     return audit
 
 
@@ -193,9 +197,12 @@ def amend(
         revision=audit.revision,
         changes={c["field"]: [c["before"], c["after"]] for c in changes},
     )
+    disputed = audit.dispute_status == "open"
     after_amendment(audit, user)
     rollups.record_changes(audit, before=counted_in)
+    messages = notifications.audit_amended(audit, resolved_dispute=disputed)
     event_log.commit()
+    mail.enqueue(messages)
     return audit
 
 
