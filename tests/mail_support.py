@@ -111,6 +111,7 @@ def run_queue(retries_too: bool = False) -> int:
         if not later:
             return ran
         for task in later:
+            task.eta = None  # due now: huey would otherwise hold it back until then
             huey.enqueue(task)
 
 
