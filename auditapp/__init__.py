@@ -173,6 +173,7 @@ def register_blueprints(app: Flask) -> None:
         "exports",
         "event_log",
         "calibration",
+        "mail_log",
     ):
         app.register_blueprint(import_module(f"auditapp.views.{name}").bp)
     import_module("auditapp.views.auth").require_login_everywhere(app)
