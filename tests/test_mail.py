@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from auditapp import queue
 from auditapp.extensions import db
-from auditapp.models import LogEntry
+from auditapp.models import LogEntry, User
 from auditapp.services import mail, mail_preferences
 
 
@@ -261,3 +261,27 @@ def test_the_queue_in_redis_carries_the_message_to_the_server(
         if keys:
             server.delete(*keys)
         server.close()
+
+
+# --- the migration ----------------------------------------------------------------------
+
+
+def test_the_migration_downgrades_and_upgrades_again(app, ana, make_audit):
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import inspect
+
+    audit_of(make_audit, ana)
+    mail_preferences.set_own(ana, ["audit_submitted"])
+    ana_id = ana.id
+    tables = {"mail_messages", "mail_preferences", "mail_defaults"}
+    db.session.remove()
+    downgrade(revision="0010")
+    with db.engine.connect() as connection:
+        assert not tables & set(inspect(connection).get_table_names())
+    upgrade()
+    with db.engine.connect() as connection:
+        assert tables <= set(inspect(connection).get_table_names())
+    assert messages() == []  # the messages went with the table
+    audit_of(make_audit, db.session.get(User, ana_id))
+    deliver()
+    assert len(messages(status="sent")) == 1
