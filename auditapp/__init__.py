@@ -65,6 +65,9 @@ def register_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     from auditapp.pdf import page_size
 
     page_size(app.config["PAPER_SIZE"])  # refuse a bad setting at start-up, not mid-download
+    from auditapp.services.mail import check_settings
+
+    check_settings(app.config)  # a bad SMTP_SECURITY stops start-up, not every email later
     if not app.config.get("CHECKLISTS_DIR"):
         from auditapp.checklists import default_checklists_dir
 
@@ -171,6 +174,7 @@ def register_blueprints(app: Flask) -> None:
         "event_log",
         "calibration",
         "jobs",
+        "mail_log",
     ):
         app.register_blueprint(import_module(f"auditapp.views.{name}").bp)
     import_module("auditapp.views.auth").require_login_everywhere(app)

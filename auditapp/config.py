@@ -74,3 +74,18 @@ JOB_STALE_SECONDS = 300
 # The largest recording or document a calibration session may hold, in MB. Its upload page
 # alone accepts a request this large (everything else keeps MAX_CONTENT_LENGTH).
 CALIBRATION_UPLOAD_MAX_MB = 50
+# Email (docs/email.md). Links in messages start with BASE_URL: a worker has no request to
+# take the server's address from. Without SMTP_HOST each message is written to MAIL_OUTBOX_DIR
+# (None: instance/outbox/) as an .eml file instead of sent, so nothing is lost.
+BASE_URL = "http://127.0.0.1:5000"
+SMTP_HOST: str | None = None
+SMTP_PORT = 587
+SMTP_USERNAME: str | None = None
+SMTP_PASSWORD: str | None = None  # never logged nor shown
+SMTP_SECURITY = "starttls"  # "none", "starttls" or "ssl"
+SMTP_TIMEOUT_SECONDS = 20
+MAIL_FROM = "auditapp@localhost"
+MAIL_OUTBOX_DIR: str | None = None
+# Coaching reminders and the weekly digest go out from this hour of the organisation's day
+# (nobody is woken at midnight), the digest on Mondays.
+MAIL_MORNING_HOUR = 7

@@ -255,6 +255,7 @@ PAGES = [
     ("GET", "/account", ALL),
     ("POST", "/account/password", allowed(ALL, 400)),
     ("POST", "/account/logout-everywhere", allowed(ALL, 302)),
+    ("POST", "/account/email", allowed(ALL, 302)),  # nothing ticked: every kind off
     ("GET", "/checklists", READERS_ONLY),
     ("GET", "/checklists/counter-basics", READERS_ONLY),
     # Every download is checked exactly like its page.
@@ -294,6 +295,10 @@ PAGES = [
     ("POST", "/staff/{staff}/coaching/new", TRAINER_ONLY),  # no checklist chosen yet
     # -- event log --
     ("GET", "/admin/log", ADMIN_ONLY),
+    # -- email --
+    ("GET", "/admin/mail", ADMIN_ONLY),
+    ("GET", "/admin/mail/defaults", ADMIN_ONLY),
+    ("POST", "/admin/mail/defaults", allowed(ADMIN_ONLY, 302)),  # nothing ticked: all off
     # -- calibration: {calibration} is an open session (no upload) that a supervisor or a
     # trainer logged in rates and has not submitted yet; admins open any session --
     ("GET", "/calibration", READERS_ONLY),

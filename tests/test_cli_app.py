@@ -462,6 +462,32 @@ def test_demo_prints_logins_and_password(demo):
     assert len(demo_data.LOGINS) >= 5
 
 
+def test_demo_leaves_example_emails_in_the_outbox_and_one_failure(demo):
+    import email
+    from email import policy
+
+    from auditapp.models import MailMessage
+    from auditapp.services import mail
+
+    assert "Example emails: in " in demo["first"].output
+    with opened(demo["url"]):
+        rows = db.session.execute(select(MailMessage).order_by(MailMessage.id)).scalars().all()
+        outbox = mail.outbox_dir()
+        kinds = {r.kind for r in rows if r.status == "sent"}
+        assert {"audit_submitted", "calibration_invitation", "weekly_digest"} <= kinds
+        assert {r.transport for r in rows if r.status == "sent"} == {"outbox"}
+        [failed] = [r for r in rows if r.status == "failed"]
+        assert failed.attempts == mail.ATTEMPTS and failed.last_error
+        for row in rows:
+            path = outbox / f"{row.created_at:%Y%m%d-%H%M%S}-{row.id:06d}-{row.kind}.eml"
+            assert path.exists() == (row.status == "sent"), path
+        digest = next(r for r in rows if r.kind == "weekly_digest")
+        path = outbox / f"{digest.created_at:%Y%m%d-%H%M%S}-{digest.id:06d}-weekly_digest.eml"
+        parsed = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+        assert parsed["To"] == "Tess Lindqvist <tess.trainer@example.com>"
+        assert "OVERDUE COACHING" in parsed.get_body(("plain",)).get_content()
+
+
 def test_demo_second_run_adds_nothing_and_says_so(demo):
     result = ok(demo["second"])
     assert "already loaded" in result.output

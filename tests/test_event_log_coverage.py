@@ -31,6 +31,7 @@ PARTS_OF_LOGGED_WRITES = {
     "month_totals.recompute": "derived totals, written with the audit change that is logged",
     "rollups._recompute_day": "derived totals, written with the audit change that is logged",
     "rollups._recompute_month": "derived totals, written with the audit change that is logged",
+    "notifications.message": "an email queued with the event its caller logs (or mail_queued)",
     "event_log._append": "writes the log itself",
     "event_log.commit": "the one commit: refuses a transaction with no entry",
 }

@@ -9,7 +9,7 @@ import pytest
 ROLE_LINKS = {
     "admin": {
         *("Audits", "Staff", "Teams", "Checklists", "Insights", "Coaching", "Calibration"),
-        *("Users", "Log"),
+        *("Users", "Log", "Email"),
     },
     "supervisor": {
         *("New audit", "Audits", "Staff", "Teams", "Checklists", "Insights", "Coaching"),
@@ -62,6 +62,8 @@ def test_each_staff_member_gets_a_link_to_their_own_progress(client, login_as, m
         ("trainer", "/calibration/new", ["Calibration"]),
         ("admin", "/users", ["Users"]),
         ("admin", "/admin/log", ["Log"]),
+        ("admin", "/admin/mail", ["Email"]),
+        ("admin", "/admin/mail/defaults", ["Email"]),
         ("trainer", "/account", []),  # the name is marked instead, not a link of the list
     ],
 )

@@ -186,6 +186,7 @@ def demo() -> None:
             raise click.ClickException(str(exc)) from None
         if created:
             click.echo(f"Loaded demo data: {created} audits.")
+            click.echo(f"Example emails: in {demo_data.outbox()} (and on the admin's Email page).")
         else:
             click.echo("Demo data is already loaded; nothing was added.")
         click.echo("Log in with any of these (password for all: " + demo_data.PASSWORD + "):")

@@ -12,6 +12,7 @@ from .calibration import CalibrationAnswer, CalibrationRater, CalibrationSession
 from .event_log import LogEntry
 from .jobs import Job
 from .logins import Login
+from .mail import MailDefault, MailMessage, MailPreference
 from .people import ROLES, StaffMember, Team, User
 from .rollups import (
     InteractionMonthTotal,
@@ -41,6 +42,9 @@ __all__ = [
     "Job",
     "LogEntry",
     "Login",
+    "MailDefault",
+    "MailMessage",
+    "MailPreference",
     "RaterMonthTotal",
     "SectionMonthTotal",
     "StaffInteractionMonthTotal",

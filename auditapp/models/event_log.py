@@ -57,6 +57,12 @@ ACTIONS = {
     "job_restarted": "Background job restarted",
     "job_downloaded": "Background job's file downloaded",
     "jobs_expired": "Background jobs' files removed",
+    "mail_queued": "Emails queued",
+    "mail_sent": "Email sent",
+    "mail_retry": "Email attempt failed",
+    "mail_failed": "Email failed",
+    "mail_preferences_changed": "Email preferences changed",
+    "mail_defaults_changed": "Email defaults changed",
 }
 
 

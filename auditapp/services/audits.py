@@ -19,7 +19,7 @@ from auditapp.models import Audit, AuditItem, AuditSection, StaffMember, User
 from auditapp.models._time import utcnow
 from auditapp.scoring import ScoreResult, ScoringError, normalise_answer, score
 
-from . import audit_history, coaching, event_log, reports, rollups
+from . import audit_history, coaching, event_log, mail, notifications, reports, rollups
 from . import checklists as checklist_store
 from .responses import after_amendment
 
@@ -143,6 +143,7 @@ def start(
         return audit, True
     try:
         rollups.record_changes(audit)  # flushes: a raced token fails here or at commit
+        messages = notifications.audit_submitted(audit) if submit else []
         event_log.commit()
     except IntegrityError:
         # Two posts of one form raced each other: the other one stored it.
@@ -153,6 +154,7 @@ def start(
         return existing, False
     if submit:
         _after_submit(audit)
+    mail.enqueue(messages)
     return audit, True
 
 
@@ -169,9 +171,11 @@ def update_draft(
     else:
         event_log.record("draft_saved", user, audit)
     rollups.record_changes(audit)
+    messages = notifications.audit_submitted(audit) if submit else []
     event_log.commit()
     if submit:
         _after_submit(audit)
+    mail.enqueue(messages)
     return audit
 
 
@@ -201,10 +205,13 @@ def amend(
         revision=audit.revision,
         changes={c["field"]: [c["before"], c["after"]] for c in changes},
     )
+    disputed = audit.dispute_status == "open"
     after_amendment(audit, user)
     rollups.record_changes(audit, before=counted_in)
+    messages = notifications.audit_amended(audit, resolved_dispute=disputed)
     event_log.commit()
     _after_submit(audit)
+    mail.enqueue(messages)
     return audit
 
 

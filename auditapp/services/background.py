@@ -3,4 +3,5 @@ server's and each worker's) registers all of them with its queue (auditapp/queue
 
 from __future__ import annotations
 
-from . import job_tasks, reports  # noqa: F401
+# Jobs and audit reports; email: delivery, the sweeper, reminders, the digest.
+from . import digest, job_tasks, mail, reminders, reports  # noqa: F401

@@ -33,7 +33,7 @@ from auditapp.models.calibration import MATERIAL_KINDS, REFERENCE_MODES
 from . import audits as audit_service
 from . import calibration_files as files
 from . import checklists as checklist_store
-from . import event_log
+from . import event_log, mail, notifications
 
 RATER_ROLES = ("supervisor", "trainer")
 CREATOR_ROLES = ("admin", "trainer", "supervisor")
@@ -226,12 +226,15 @@ def create(by: User, new: NewSession, upload: files.Upload | None = None) -> Cal
         raters=len(session.raters),
     )
     try:
+        db.session.flush()  # the session's id, for the invitations' links
+        invitations = notifications.calibration_invited(session, by)
         event_log.commit()
     except Exception:
         event_log.rollback()
         if stored:
             files.remove(stored)  # no session points at it
         raise
+    mail.enqueue(invitations)
     return session
 
 

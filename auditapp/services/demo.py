@@ -25,6 +25,7 @@ from . import (
     checklists,
     coaching,
     demo_calibration,
+    demo_mail,
     event_log,
     people,
     rollups,
@@ -87,6 +88,11 @@ class DemoError(RuntimeError):
     pass
 
 
+def outbox() -> str:
+    """Where the demo's example emails are."""
+    return str(demo_mail.mail.outbox_dir())
+
+
 def load(now: datetime | None = None, count: int = AUDIT_COUNT) -> int:
     """Create the demo organisation; returns the number of audits added (0 if already there)."""
     if users.find_user_by_email(ADMIN) is not None:
@@ -138,6 +144,7 @@ def load(now: datetime | None = None, count: int = AUDIT_COUNT) -> int:
     trainer = users.find_user_by_email(TRAINER[0])
     _add_coaching(rng, trainer, staff, now)
     demo_calibration.add(trainer, supervisors[0], supervisors[1], now)
+    demo_mail.add(now)
     return count
 
 

@@ -46,6 +46,7 @@ _SUBJECT_NAMES = {
     "checklist_versions": "checklist version",
     "calibration_sessions": "calibration session",
     "jobs": "job",
+    "mail_messages": "email",
 }
 
 

@@ -12,7 +12,7 @@ from auditapp.extensions import db
 from auditapp.models import Audit, AuditEvent, ChecklistVersion, StaffMember, User
 from auditapp.models._time import utcnow
 
-from . import audit_history, event_log
+from . import audit_history, event_log, mail, notifications
 
 MAX_TEXT = 2000
 
@@ -83,13 +83,16 @@ def _check_own_submitted(audit: Audit, user: User) -> None:
         raise ResponseError("Only a submitted audit can be acknowledged or disputed.")
 
 
-def _record(audit: Audit, user: User, action: str, reason: str | None = None) -> None:
+def _record(audit: Audit, user: User, action: str, reason: str | None = None, notify=None) -> None:
+    """Store a step; `notify()` adds the emails it causes, sent after the commit."""
     audit_history.add(audit, user, action, reason=reason)
     event_log.record(action, user, audit)
     # Set explicitly, not left to onupdate: the PDF cache key reads it, and a step must
     # give the report a new key even when no other column of the audit changes.
     audit.updated_at = utcnow()
+    messages = notify() if notify else []
     event_log.commit()
+    mail.enqueue(messages)
 
 
 def _text(value: str | None, what: str, field: str) -> str:
@@ -130,7 +133,7 @@ def dispute(audit: Audit, user: User, comment: str | None) -> Audit:
         )
     comment = _text(comment, "what you disagree with", "comment")
     audit.dispute_status = "open"
-    _record(audit, user, "disputed", comment)
+    _record(audit, user, "disputed", comment, lambda: notifications.dispute_opened(audit, comment))
     return audit
 
 
@@ -142,7 +145,13 @@ def reject_dispute(audit: Audit, user: User, reason: str | None) -> Audit:
         raise ResponseError("This audit has no open dispute to reject.")
     reason = _text(reason, "why the dispute is rejected", "reason")
     audit.dispute_status = "rejected"
-    _record(audit, user, "dispute_rejected", reason)
+    _record(
+        audit,
+        user,
+        "dispute_rejected",
+        reason,
+        lambda: notifications.dispute_rejected(audit, reason),
+    )
     return audit
 
 

@@ -1,4 +1,5 @@
-"""The signed-in user's own page: their login, a new password, logging out everywhere."""
+"""The signed-in user's own page: their login, a new password, logging out everywhere, and
+which kinds of email they receive."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ from flask_login import current_user
 
 from auditapp.forms import OwnPasswordForm
 from auditapp.models import ROLES, User
-from auditapp.services import logins, users
+from auditapp.services import logins, mail_preferences, users
 
 from .access import roles_required
 from .auth import end_session, login_max_age, start_login
+from .mail_forms import KindsForm
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -19,12 +21,16 @@ def _me() -> User:
     return current_user._get_current_object()  # the User the loader read for this request
 
 
-def _page(form: OwnPasswordForm, status: int = 200):
+def _page(form: OwnPasswordForm, status: int = 200, email_form: KindsForm | None = None):
     me = _me()
+    if email_form is None:
+        choices = mail_preferences.choices_of(me)
+        email_form = KindsForm.of(list(choices), choices)
     return render_template(
         "account/index.html",
         me=me,
         form=form,
+        email_form=email_form,
         open_logins=logins.open_count(me, max_age=login_max_age()),
     ), status
 
@@ -65,3 +71,20 @@ def logout_everywhere():
         "info",
     )
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/email", methods=["POST"])
+@roles_required(*ROLES)
+def email():
+    """Choose which kinds of email I receive (the ones left unticked stop)."""
+    me = _me()
+    form = KindsForm.of(mail_preferences.kinds_for(me.role))
+    if not form.validate():
+        return _page(OwnPasswordForm(formdata=None), 400, email_form=form)
+    try:
+        mail_preferences.set_own(me, form.kinds.data or [])
+    except mail_preferences.PreferenceError as exc:
+        form.kinds.errors.append(str(exc))
+        return _page(OwnPasswordForm(formdata=None), 400, email_form=form)
+    flash("Your email choices are saved.", "success")
+    return redirect(url_for("account.index", _anchor="email"))

@@ -32,7 +32,11 @@ READERS = [
     "{checklist}",
 ]
 PAGES = {
-    "admin": [*READERS, "{staff}/edit", "{team}/edit", "/users", "{user}/password"],
+    "admin": [
+        *READERS,
+        *("{staff}/edit", "{team}/edit", "/users", "{user}/password"),
+        *("/admin/mail", "/admin/mail/defaults", "/account"),
+    ],
     "supervisor": [
         *READERS,
         "/audits/new",
@@ -44,7 +48,7 @@ PAGES = {
     ],
     "trainer": [*READERS, "{staff}/coaching/new"],
     # A staff login's home is its own audit list; {staff} is its "My progress".
-    "staff": ["/audits", "{audit}", "{staff}"],
+    "staff": ["/audits", "{audit}", "{staff}", "/account"],
 }
 LINKS = {
     "audit": r"(/audits/\d+)",
