@@ -100,11 +100,14 @@ def mail_config(port: int | None, outbox) -> dict:
 
 def run_queue(retries_too: bool = False) -> int:
     """Run the waiting tasks here; with `retries_too`, also the retries huey scheduled for
-    later (as if their delay had passed), until none is left. How many ran."""
+    later (as if their delay had passed), until none is left. How many email tasks ran (a
+    submit also queues its report's rendering, which runs here too but is not counted)."""
     huey = queue.current().huey
     ran = 0
     while True:
-        ran += queue.run_pending()
+        while (task := huey.dequeue()) is not None:
+            huey.execute(task)
+            ran += task.name.startswith(("services.mail", "services.digest", "services.reminders"))
         if not retries_too:
             return ran
         later = huey.read_schedule(datetime.now() + timedelta(days=1))

@@ -251,7 +251,7 @@ def test_the_queue_in_redis_carries_the_message_to_the_server(
             member = make_staff("Ana Lopez")
             make_user("staff", email="ana@example.com", staff=member)
             make_audit(staff=member)
-            assert queue.current().huey.pending_count() == 1
+            assert queue.current().huey.pending_count() == 2  # the email and the report
             assert list(server.scan_iter(f"*{name}*")), "the task waits in Redis"
             assert deliver() == 1
             assert [r.rcpt_tos for r in inbox.received] == [["ana@example.com"]]
