@@ -229,6 +229,8 @@ VALID_POSTS = {
         },
     ),
     "account.logout_everywhere": ("trainer", lambda w: {}),
+    "account.email": ("trainer", lambda w: {"kinds": "weekly_digest"}),
+    "mail_log.defaults": ("admin", lambda w: {"kinds": "weekly_digest"}),
     "coaching.new": (
         "trainer",
         lambda w: {"note": "Greet first", "follow_up_on": "2030-01-01", "item_ids": "greeted"},
@@ -614,6 +616,8 @@ def test_every_form_with_free_text_is_listed(app):
         "calibration.close",
         "jobs.print_audits",  # the /audits filters: choices and dates
         "jobs.export",
+        "account.email",  # choices, not text
+        "mail_log.defaults",
     }
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import os
 import uuid
+from datetime import datetime
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -285,3 +286,22 @@ def test_the_migration_downgrades_and_upgrades_again(app, ana, make_audit):
     audit_of(make_audit, db.session.get(User, ana_id))
     deliver()
     assert len(messages(status="sent")) == 1
+
+
+def test_the_workers_run_the_sweeper_the_reminders_and_the_digest_on_their_own(app):
+    schedules = {name: task.schedule for name, task in queue.TASKS.items() if task.schedule}
+    assert schedules["services.mail.sweep"] == {"minute": "*/5"}
+    assert schedules["services.reminders.coaching_reminders"] == {"minute": "15"}
+    assert schedules["services.reminders.calibration_reminders"] == {"minute": "20"}
+    assert schedules["services.digest.weekly"] == {"minute": "30"}
+    delivery = queue.TASKS["services.mail.deliver"]
+    assert (delivery.retries, delivery.retry_delay) == (mail.ATTEMPTS - 1, mail.RETRY_DELAY)
+    huey = queue.current().huey
+
+    def due_at(minute: int) -> set[str]:
+        return {t.name for t in huey.read_periodic(datetime(2026, 11, 2, 9, minute))}
+
+    assert due_at(15) == {"services.mail.sweep", "services.reminders.coaching_reminders"}
+    assert due_at(20) == {"services.mail.sweep", "services.reminders.calibration_reminders"}
+    assert due_at(30) == {"services.mail.sweep", "services.digest.weekly"}
+    assert due_at(7) == set()
