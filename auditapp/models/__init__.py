@@ -12,6 +12,7 @@ from .calibration import CalibrationAnswer, CalibrationRater, CalibrationSession
 from .event_log import LogEntry
 from .logins import Login
 from .people import ROLES, StaffMember, Team, User
+from .plans import ObservationPlan
 from .rollups import (
     InteractionMonthTotal,
     ItemDayTotal,
@@ -39,6 +40,7 @@ __all__ = [
     "ItemMonthTotal",
     "LogEntry",
     "Login",
+    "ObservationPlan",
     "RaterMonthTotal",
     "SectionMonthTotal",
     "StaffInteractionMonthTotal",
