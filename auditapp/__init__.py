@@ -164,6 +164,7 @@ def register_blueprints(app: Flask) -> None:
         "exports",
         "event_log",
         "calibration",
+        "plans",
     ):
         app.register_blueprint(import_module(f"auditapp.views.{name}").bp)
     import_module("auditapp.views.auth").require_login_everywhere(app)

@@ -51,6 +51,9 @@ ACTIONS = {
     "calibration_closed": "Calibration session closed",
     "calibration_material": "Calibration material opened",
     "calibration_results": "Calibration results printed",
+    "plan_created": "Observation plan set up",
+    "plan_changed": "Observation plan changed",
+    "plan_ended": "Observation plan ended",
 }
 
 

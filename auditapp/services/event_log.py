@@ -45,6 +45,7 @@ _SUBJECT_NAMES = {
     "coaching_actions": "coaching action",
     "checklist_versions": "checklist version",
     "calibration_sessions": "calibration session",
+    "observation_plans": "observation plan",
 }
 
 
