@@ -175,6 +175,7 @@ def register_blueprints(app: Flask) -> None:
         "calibration",
         "jobs",
         "mail_log",
+        "plans",
     ):
         app.register_blueprint(import_module(f"auditapp.views.{name}").bp)
     import_module("auditapp.views.auth").require_login_everywhere(app)

@@ -183,6 +183,7 @@ def test_every_page_but_login_needs_a_login(app, client, make_staff, make_user, 
         "session_id": 1,
         "kind": "audits_csv",
         "job_id": 1,
+        "plan_id": 1,
     }
     adapter = app.url_map.bind("localhost")
     checked = []
@@ -208,6 +209,7 @@ MANAGERS_ONLY = {"admin": 200, "supervisor": 200, "trainer": 403, "staff": 403}
 SUPERVISOR_ONLY = {"admin": 403, "supervisor": 200, "trainer": 403, "staff": 403}
 TRAINER_ONLY = {"admin": 403, "supervisor": 403, "trainer": 200, "staff": 403}
 ADMIN_ONLY = {"admin": 200, "supervisor": 403, "trainer": 403, "staff": 403}
+PLANNERS_ONLY = {"admin": 200, "supervisor": 403, "trainer": 200, "staff": 403}
 
 
 def allowed(roles: dict[str, int], status: int) -> dict[str, int]:
@@ -301,6 +303,14 @@ PAGES = [
     ("POST", "/admin/mail/defaults", allowed(ADMIN_ONLY, 302)),  # nothing ticked: all off
     # -- calibration: {calibration} is an open session (no upload) that a supervisor or a
     # trainer logged in rates and has not submitted yet; admins open any session --
+    ("GET", "/plans", PLANNERS_ONLY),
+    ("GET", "/plans/new", PLANNERS_ONLY),
+    ("POST", "/plans/new", allowed(PLANNERS_ONLY, 400)),
+    ("GET", "/plans/999999/edit", allowed(PLANNERS_ONLY, 404)),  # no such plan
+    ("POST", "/plans/999999/edit", allowed(PLANNERS_ONLY, 404)),
+    ("POST", "/plans/999999/end", allowed(PLANNERS_ONLY, 404)),
+    ("GET", "/plans/compliance", PLANNERS_ONLY),
+    ("GET", "/plans/compliance.csv", PLANNERS_ONLY),
     ("GET", "/calibration", READERS_ONLY),
     ("GET", "/calibration/new", READERS_ONLY),
     ("POST", "/calibration/new", allowed(READERS_ONLY, 400)),

@@ -9,13 +9,16 @@ import pytest
 ROLE_LINKS = {
     "admin": {
         *("Audits", "Staff", "Teams", "Checklists", "Insights", "Coaching", "Calibration"),
-        *("Users", "Log", "Email"),
+        *("Plans", "Users", "Log", "Email"),
     },
     "supervisor": {
         *("New audit", "Audits", "Staff", "Teams", "Checklists", "Insights", "Coaching"),
         "Calibration",
     },
-    "trainer": {"Audits", "Staff", "Teams", "Checklists", "Insights", "Coaching", "Calibration"},
+    "trainer": {
+        *("Audits", "Staff", "Teams", "Checklists", "Insights", "Coaching", "Calibration"),
+        "Plans",
+    },
     "staff": {"My audits", "My progress"},
 }
 
@@ -60,6 +63,7 @@ def test_each_staff_member_gets_a_link_to_their_own_progress(client, login_as, m
         ("supervisor", "/staff", ["Staff"]),
         ("trainer", "/insights", ["Insights"]),
         ("trainer", "/calibration/new", ["Calibration"]),
+        ("trainer", "/plans/compliance", ["Plans"]),
         ("admin", "/users", ["Users"]),
         ("admin", "/admin/log", ["Log"]),
         ("admin", "/admin/mail", ["Email"]),

@@ -14,6 +14,7 @@ from .jobs import Job
 from .logins import Login
 from .mail import MailDefault, MailMessage, MailPreference
 from .people import ROLES, StaffMember, Team, User
+from .plans import ObservationPlan
 from .rollups import (
     InteractionMonthTotal,
     ItemDayTotal,
@@ -45,6 +46,7 @@ __all__ = [
     "MailDefault",
     "MailMessage",
     "MailPreference",
+    "ObservationPlan",
     "RaterMonthTotal",
     "SectionMonthTotal",
     "StaffInteractionMonthTotal",

@@ -63,6 +63,9 @@ ACTIONS = {
     "mail_failed": "Email failed",
     "mail_preferences_changed": "Email preferences changed",
     "mail_defaults_changed": "Email defaults changed",
+    "plan_created": "Observation plan set up",
+    "plan_changed": "Observation plan changed",
+    "plan_ended": "Observation plan ended",
 }
 
 

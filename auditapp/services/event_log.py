@@ -47,6 +47,7 @@ _SUBJECT_NAMES = {
     "calibration_sessions": "calibration session",
     "jobs": "job",
     "mail_messages": "email",
+    "observation_plans": "observation plan",
 }
 
 

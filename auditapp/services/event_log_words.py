@@ -39,6 +39,9 @@ DETAIL_LABELS = {
     "material": "Material",
     "audit": "Audit",
     "because": "Because",
+    "team": "Team",
+    "per_period": "Audits",
+    "spread": "Shared among supervisors",
 }
 FILTER_LABELS = {
     "staff_id": "staff member",
@@ -87,6 +90,8 @@ class _Names:
             details = entry.details or {}
             if isinstance(details.get("staff_member"), int):
                 staff.add(details["staff_member"])
+            if isinstance(details.get("team"), int):
+                teams.add(details["team"])
             if isinstance(details.get("checklist"), str):
                 checklists.add(details["checklist"])
             for value in details.values():
@@ -113,6 +118,8 @@ class _Names:
             return f"Audit #{n}", n
         if kind == "calibration session":
             return f"Calibration session #{n}", None
+        if kind == "observation plan":
+            return f"Observation plan #{n}", None
         known = {"staff report": self.staff, "team report": self.teams, "user": self.users}
         known.update({"staff member": self.staff, "team": self.teams})
         if kind in known:
@@ -127,10 +134,14 @@ class _Names:
         return words
 
     def value(self, key: str, value: Any) -> str:
+        if value is None:
+            return "the whole team" if key == "staff_member" else "any"
         if key == "staff_member":
             return self.staff.get(value, f"#{value} (removed)")
         if key == "checklist":
             return self.checklists.get(value, value)
+        if key == "team" and isinstance(value, int):
+            return self.teams.get(value, f"#{value} (removed)")
         if key == "changes" and isinstance(value, dict):
             return "; ".join(
                 f"{field.replace('_', ' ')}: {self.shown(old)} → {self.shown(new)}"

@@ -6,12 +6,12 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
-from flask import flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 
 from auditapp import clock
-from auditapp.checklists import Checklist
+from auditapp.checklists import CHANNEL_LABELS, Checklist
 from auditapp.extensions import db
 from auditapp.forms import (
     AuditFilterForm,
@@ -204,9 +204,16 @@ def not_saved(
     return render_form(form, checklist, staff, audit=audit, amending=amending, status=503)
 
 
-def render_blank_form(checklist: Checklist, staff: StaffMember):
-    """A new audit's form: its items as rendered for every blank form of this version."""
-    form = build_audit_form(checklist, formdata=None, **new_defaults(checklist))
+def render_blank_form(checklist: Checklist, staff: StaffMember, channel: str | None = None):
+    """A new audit's form: its items as rendered for every blank form of this version;
+    `channel` (from a plan's "Start" link) is chosen in advance. 400 for a channel the
+    checklist is not used on."""
+    defaults = new_defaults(checklist)
+    if channel:
+        if channel not in (checklist.channels or CHANNEL_LABELS):
+            abort(400, f"{checklist.title} is not used on the channel “{channel}”.")
+        defaults["channel"] = channel
+    form = build_audit_form(checklist, formdata=None, **defaults)
     return render_form(form, checklist, staff, items=form_cache.blank_items(checklist, form))
 
 

@@ -47,7 +47,7 @@ def new():
         return af.render_start(request.args)
     staff, checklist = chosen
     if request.method == "GET":
-        return af.render_blank_form(checklist, staff)
+        return af.render_blank_form(checklist, staff, request.args.get("channel"))
     form = build_audit_form(checklist)
     if form.fingerprint.data and form.fingerprint.data != checklist.fingerprint:
         return af.checklist_changed(form, checklist, staff)

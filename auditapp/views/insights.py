@@ -14,7 +14,7 @@ from auditapp.extensions import db
 from auditapp.forms import WholeNumberField, optional_int, options
 from auditapp.models import Team
 from auditapp.pdf import render_pdf
-from auditapp.services import choices, event_log, reports
+from auditapp.services import choices, event_log, plan_compliance, reports
 from auditapp.services import insights as ins
 from auditapp.services import insights_interactions as ii
 from auditapp.services import insights_quality as iq
@@ -119,7 +119,10 @@ def team_report(team_id: int):
     if not form.validate():
         return render_template("insights/index.html", form=form, team=team, data=None), 400
     data = _context(_filters(form, team.id))
-    html = reports.printable_html("pdf/team_report.html", team=team, data=data, form=form)
+    plans = plan_compliance.for_team(team.id, data["period"][1])
+    html = reports.printable_html(
+        "pdf/team_report.html", team=team, data=data, form=form, plans=plans
+    )
     pdf = render_pdf(html)
     # Logged once the file is made, and before it is handed out.
     event_log.record_now("printed", current_user, f"team report {team.id}", filters=data["filters"])
