@@ -10,10 +10,13 @@ import pytest
 from conftest import GOOD_ANSWERS, running_app
 from mail_support import BASE_URL, SmtpServer, mail_config
 from mail_support import run_queue as deliver
+from sqlalchemy import select
 
 from auditapp import clock as app_clock
+from auditapp.extensions import db
+from auditapp.models import StaffMember
 from auditapp.services import audits as audit_service
-from auditapp.services import calibration, coaching, digest, mail_preferences, reminders
+from auditapp.services import calibration, coaching, digest, mail_preferences, plans, reminders
 from auditapp.services.checklists import available
 
 MONDAY = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)  # the clock fixture's moment
@@ -204,3 +207,26 @@ def test_the_digest_is_its_list_of_sections(clock, inbox, trainer, monkeypatch):
     [received] = inbox.received
     assert "PLAN SHORTFALLS" in received.text and "Front desk: 3 of 10 planned" in received.text
     assert f"{BASE_URL}/plans" in received.html
+
+
+def test_the_digest_names_who_is_short_of_the_observation_plans(
+    clock, inbox, trainer, make_staff, make_audit
+):
+    pia = make_staff("Pia Planned", team="Front desk")
+    make_staff("Otto Ontrack", team="Front desk")
+    plans.create(
+        plans.PlanInput(
+            team_id=pia.team_id, checklist_id="counter-basics", audits_per_period=2, period="week"
+        ),
+        by=trainer,
+    )
+    make_audit(staff=pia)  # 2 Nov, this week: one of two
+    for _ in range(2):
+        make_audit(staff=db.session.scalar(select(StaffMember).filter_by(name="Otto Ontrack")))
+    assert digest.weekly() == 1
+    deliver()
+    [received] = inbox.received
+    for part in (received.text, received.html):
+        assert "Pia Planned: due, 1 of 2 Counter basics audits this week" in part
+        assert "Otto Ontrack:" not in part  # two of two: on track
+        assert f"{BASE_URL}/plans/compliance" in part

@@ -22,7 +22,7 @@ from auditapp import clock, queue
 from auditapp.extensions import db
 from auditapp.models import CoachingAction, MailMessage, StaffMember, User
 
-from . import insights, insights_quality, mail, mail_preferences, notifications
+from . import insights, insights_quality, mail, mail_preferences, notifications, plan_status
 from .checklists import available, newest_versions
 from .reminders import queue_once
 
@@ -66,8 +66,24 @@ def overdue_coaching(week: Week) -> Section:
     )
 
 
-# plan_shortfalls(week) -> Section: the observation plans' shortfalls (services/plans*.py)
-# are added at merge, into SECTIONS below.
+def plan_shortfalls(week: Week) -> Section:
+    """Staff members short of their observation plans this period, overdue first, then
+    the largest shortfall."""
+    short = [s for s in plan_status.standings(week.today) if s.shortfall > 0]
+    short.sort(key=lambda s: (plan_status.STATUS_ORDER[s.status], -s.shortfall, s.person.name))
+    titles = _titles({s.checklist_id for s in short[:LINES]})
+    lines = [
+        f"{s.person.name}: {s.status_label.lower()}, {s.counted} of {s.required} "
+        f"{titles[s.checklist_id]} audits this {s.period.kind}"
+        for s in short[:LINES]
+    ]
+    return Section(
+        "Observation plans: who is short",
+        lines,
+        "Everyone is on track with the observation plans.",
+        "/plans/compliance",
+        len(short) - len(lines),
+    )
 
 
 def raters_flagged(week: Week) -> Section:
@@ -109,7 +125,7 @@ def staff_not_observed(week: Week) -> Section:
 # The digest's sections, in the order it shows them. Add a section here.
 SECTIONS: list[Callable[[Week], Section]] = [
     overdue_coaching,
-    # plan_shortfalls,  <- the observation plans' section goes here at merge
+    plan_shortfalls,
     raters_flagged,
     staff_not_observed,
 ]
