@@ -28,7 +28,7 @@ from werkzeug.test import encode_multipart
 
 from auditapp.extensions import db
 from auditapp.models import Audit, StaffMember
-from auditapp.services import jobs, responses, users
+from auditapp.services import jobs, plans, responses, users
 from auditapp.services.audit_queries import AuditFilters
 from auditapp.validators import MAX_ID, bad_character
 
@@ -128,7 +128,14 @@ def world(make_staff, make_user, make_audit, make_calibration):
     calibration_review = make_calibration(raters=pair, by=trainer)
     submitted_by_all(calibration_consensus, pair)
     submitted_by_all(calibration_review, pair)
+    plan = plans.create(
+        plans.PlanInput(
+            team_id=olga.team_id, checklist_id="counter-basics", audits_per_period=2, period="week"
+        ),
+        by=trainer,
+    )
     return SimpleNamespace(
+        plan=plan,
         calibration_open=calibration_open,
         calibration_consensus=calibration_consensus,
         calibration_review=calibration_review,
@@ -175,6 +182,7 @@ def url_args(world, endpoint: str, rule) -> dict:
         "checklist_id": "counter-basics",
         "kind": "answers_csv",
         "job_id": 1,
+        "plan_id": world.plan.id,
         "session_id": {
             "calibration.score": world.calibration_open,
             "calibration.consensus": world.calibration_consensus,
@@ -187,6 +195,10 @@ def build(app, world, rule, **query) -> str:
     url = app.url_map.bind("localhost").build(rule.endpoint, url_args(world, rule.endpoint, rule))
     extra = EXTRA_QUERY.get(rule.endpoint, {})
     return url + ("?" + "&".join(f"{k}={v}" for k, v in {**extra, **query}.items()))
+
+
+def PLAN_FORM(w):
+    return {"team": str(w.olga.team_id), "checklist": "counter-basics", "period": "week"}
 
 
 # A good post to each POST route, with the role that may send it and the status it gets.
@@ -244,6 +256,9 @@ VALID_POSTS = {
     "calibration.consensus": ("trainer", lambda w: form_data(token="calibration-consensus")),
     "calibration.close": ("trainer", lambda w: {}),
     "jobs.print_audits": ("trainer", lambda w: {"result": "passed"}),
+    "plans.new": ("trainer", lambda w: {**PLAN_FORM(w), "audits_per_period": "3"}),
+    "plans.edit": ("trainer", lambda w: {**PLAN_FORM(w), "audits_per_period": "4"}),
+    "plans.end": ("trainer", lambda w: {}),
     "jobs.export": ("trainer", lambda w: {"result": "passed"}),
 }
 EXTRA_QUERY = {
@@ -614,6 +629,9 @@ def test_every_form_with_free_text_is_listed(app):
         "account.password",  # passwords: any character may be part of one
         "staff.import_roster",  # checked row by row, below
         "calibration.close",
+        "plans.new",  # choices and a number
+        "plans.edit",
+        "plans.end",
         "jobs.print_audits",  # the /audits filters: choices and dates
         "jobs.export",
         "account.email",  # choices, not text
@@ -908,6 +926,7 @@ def test_markup_in_names_and_notes_is_escaped_on_every_page(app, client, hostile
                 "checklist_id": "counter-basics",
                 "session_id": w.hostile_calibration.id,
                 "job_id": job.id,
+                "plan_id": w.plan.id,
             }
             url = app.url_map.bind("localhost").build(
                 rule.endpoint, {k: v for k, v in args.items() if k in rule.arguments}
