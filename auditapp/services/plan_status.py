@@ -104,14 +104,14 @@ def standings(
     (of each plan's kind, or only plans of `kind`) that holds `day` (default: today)."""
     today = clock.today()
     day = day or today
+    # Every active plan, even with `kind`: a person's own weekly plan still replaces their
+    # team's monthly plan for the checklist when only monthly plans are asked for.
     query = select(ObservationPlan).where(ObservationPlan.active.is_(True))
-    if kind is not None:
-        query = query.where(ObservationPlan.period == kind)
     plans = list(db.session.scalars(query.order_by(ObservationPlan.id)))
     if not plans:
         return []
     people = _people(plans, team_id)
-    found = _apply(plans, people, day)
+    found = [s for s in _apply(plans, people, day) if kind in (None, s.period.kind)]
     for plan_kind in {s.period.kind for s in found}:
         _count(
             [s for s in found if s.period.kind == plan_kind],
@@ -148,6 +148,9 @@ def _apply(plans: list[ObservationPlan], people: dict[int, Person], day: date) -
     found = []
     for person in people.values():
         for plan in plans:
+            end = period_of(plan.period, day).end
+            if person.added_on >= end or clock.local(plan.created_at).date() >= end:
+                continue  # added after the period: it never applied to them
             if plan.staff_member_id is None:
                 applies = (
                     plan.team_id == person.team_id and (person.id, plan.checklist_id) not in own

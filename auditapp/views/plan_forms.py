@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, RadioField, SelectField, SubmitField
-from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
+from wtforms.validators import InputRequired, NumberRange, Optional
 
 from auditapp import clock
 from auditapp.checklists import CHANNEL_LABELS
@@ -100,9 +100,13 @@ class ComplianceForm(FlaskForm):
     def fill(self) -> None:
         self.team.choices = options([("", "All teams"), *choices.team_names()])
 
-    def validate_day(self, field):
-        if self.period.data in ("week_of", "month_of") and field.data is None:
-            raise ValidationError("Choose a date for this period.")
+    def validate(self, extra_validators=None) -> bool:
+        # Not a validate_day: Optional() stops an empty field's checks before it runs.
+        ok = super().validate(extra_validators)
+        if ok and self.period.data in ("week_of", "month_of") and self.day.data is None:
+            self.day.errors = [*self.day.errors, "Choose a date for this period."]
+            return False
+        return ok
 
     def chosen(self) -> tuple[str, date]:
         """The plans' kind ("week" or "month") and a day of the chosen period."""
