@@ -28,6 +28,7 @@ from auditapp.cli import main
 from auditapp.extensions import db
 from auditapp.models import Audit, AuditEvent, AuditItem, ChecklistVersion, StaffMember, Team, User
 from auditapp.services import demo as demo_data
+from auditapp.services import demo_plans
 from auditapp.services.setup import safe_url
 
 PASSWORD = "a long enough password"
@@ -526,6 +527,31 @@ def test_the_demos_trainer_pages_show_colour_not_too_few(demo):
     heat = heat.split("</table>", 1)[0]
     assert len(re.findall(r'class="text-center heat-\d+"', heat)) >= 12 * 3
     assert "too few" not in heat
+
+
+def test_demo_plans_leave_people_due_and_overdue_on_the_supervisors_queue(demo):
+    import email
+    from email import policy
+
+    from auditapp.models import ObservationPlan
+    from auditapp.services.plan_status import standings
+
+    supervisor = next(email for email, role in demo_data.LOGINS if role == "supervisor")
+    with opened(demo["url"]) as app:
+        assert count(ObservationPlan) == len(demo_plans.PLANS)
+        statuses = {s.status for s in standings()}
+        assert {"due", "overdue"} <= statuses, statuses
+        client = app.test_client()
+        client.post("/login", data={"email": supervisor, "password": demo_data.PASSWORD})
+        home = client.get("/").get_data(as_text=True)
+    assert "Overdue" in home and "Due" in home and "Start audit" in home
+    with opened(demo["url"]):
+        [digest] = Path(demo_data.outbox()).glob("*-weekly_digest.eml")
+        body = email.message_from_bytes(digest.read_bytes(), policy=policy.default)
+        text = body.get_body(("plain",)).get_content()
+    assert "OBSERVATION PLANS: WHO IS SHORT" in text
+    assert "Everyone is on track" not in text
+    assert re.search(r": overdue, \d of \d ", text), text
 
 
 def test_demo_logins_work(demo):

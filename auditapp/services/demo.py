@@ -26,6 +26,7 @@ from . import (
     coaching,
     demo_calibration,
     demo_mail,
+    demo_plans,
     event_log,
     people,
     rollups,
@@ -117,6 +118,8 @@ def load(now: datetime | None = None, count: int = AUDIT_COUNT) -> int:
         for i, (team, name) in enumerate((t, n) for t, names in TEAMS.items() for n in names)
     ]
     db.session.flush()
+    for member in staff:  # on the staff since the first demo audit, a year ago
+        member.created_at = clock.to_utc(now) - timedelta(days=DAYS + 1)
     for name in STAFF_LOGINS:
         member = next(s for s in staff if s.name == name)
         email = f"{name.split()[0].lower()}@example.com"
@@ -144,7 +147,8 @@ def load(now: datetime | None = None, count: int = AUDIT_COUNT) -> int:
     trainer = users.find_user_by_email(TRAINER[0])
     _add_coaching(rng, trainer, staff, now)
     demo_calibration.add(trainer, supervisors[0], supervisors[1], now)
-    demo_mail.add(now)
+    demo_plans.add(trainer, now)
+    demo_mail.add(now)  # after the plans: the digest lists their shortfalls
     return count
 
 
