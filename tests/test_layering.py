@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from plans_support import make_plan
 
 import auditapp
 from auditapp.services import coaching
@@ -42,6 +43,7 @@ def _world(make_staff, make_audit, make_user, people: int, first: int = 0) -> di
     trainer = make_user("trainer")
     staff = [make_staff(f"Person {n}", team=f"Team {n}") for n in range(first, first + people)]
     for member in staff:
+        make_plan(member.team_id, per_period=2)  # each person due on the queue
         audit = make_audit(staff=member)
         coaching.record(
             trainer=trainer,
@@ -56,6 +58,9 @@ def _world(make_staff, make_audit, make_user, people: int, first: int = 0) -> di
 
 PAGES = [
     ("trainer", "/"),
+    ("supervisor", "/"),
+    ("trainer", "/plans"),
+    ("trainer", "/plans/compliance"),
     ("trainer", "/audits"),
     ("trainer", "/staff"),
     ("trainer", "/teams"),
@@ -92,6 +97,8 @@ def test_no_page_sends_a_query_per_row(
 
     with_many = count_queries(get)
     assert response.status_code == 200
+    if (role, path) == ("supervisor", "/"):  # the queue holds all nine, due under their plans
+        assert response.get_data(as_text=True).count(">Start audit</a>") == 9
     assert with_many <= with_few, f"{url}: {with_few} queries for 3 rows, {with_many} for 9"
 
 

@@ -12,7 +12,7 @@ from conftest import text_of
 from plans_support import make_plan, utc
 
 from auditapp.extensions import db
-from auditapp.models import LogEntry, ObservationPlan
+from auditapp.models import CalibrationSession, LogEntry, ObservationPlan
 
 
 def _week(clock, make_staff, make_audit, make_user):
@@ -121,3 +121,30 @@ def test_supervisors_and_staff_cannot_open_the_plan_pages(client, login_as):
         login_as(role)
         assert client.get("/plans").status_code == 403
         assert client.post("/plans/new", data={}).status_code == 403
+
+
+def test_the_queue_lists_calibration_sessions_waiting_for_this_supervisors_scores(
+    client, login, make_user
+):
+    from calibration_support import post_answers
+    from test_calibration_workflow import new_form
+
+    trainer, sam, priya = make_user("trainer"), make_user("supervisor"), make_user("supervisor")
+    login(trainer)
+    # A session needs two raters: the second is Priya's and the trainer's, not Sam's.
+    for title, raters in [("Both of them", [sam, priya]), ("Priya and Tess", [priya, trainer])]:
+        response = client.post("/calibration/new", data=new_form(raters, title=title))
+        assert response.status_code == 302
+    both = db.session.query(CalibrationSession).filter_by(title="Both of them").one()
+    login(sam)
+
+    def waiting() -> str:
+        html = client.get("/").get_data(as_text=True).split('id="calibration-title"')[1]
+        return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+    assert "Both of them" in waiting() and "Priya and Tess" not in waiting()
+    post_answers(client, both.id, submit=False)
+    assert "draft saved" in waiting()
+    post_answers(client, both.id)
+    assert "Both of them" not in waiting()
+    assert "No calibration sessions wait for you" in waiting()
