@@ -32,7 +32,6 @@ from auditapp.extensions import db  # noqa: E402
 from auditapp.models import Audit  # noqa: E402
 from auditapp.pdf import STATIC_DIR, StaticOnlyFetcher  # noqa: E402
 from auditapp.services import checklists, demo, reports  # noqa: E402
-from auditapp.services.results import result_view  # noqa: E402
 from auditapp.services.setup import upgrade_schema  # noqa: E402
 
 
@@ -72,9 +71,8 @@ def main() -> None:
         )
         audit = reports.load_audit(ids[0])
         checklist = checklists.available()[audit.checklist_id]
-        with app.test_request_context():
-            audit_html = reports._render("pdf/audit.html", audit=audit, view=result_view(audit))
-            blank_html = reports._render("pdf/blank.html", checklist=checklist)
+        audit_html = reports.audit_html(audit)
+        blank_html = reports.printable_html("pdf/blank.html", checklist=checklist)
         raw(audit_html)  # warm up fonts once, as a running server has
 
         client = app.test_client()

@@ -81,6 +81,17 @@ def cache_path(audit: Audit) -> Path | None:
     return folder / name
 
 
+def audit_html(audit: Audit) -> str:
+    """The HTML WeasyPrint lays out as the audit's report."""
+    return printable_html(
+        "pdf/audit.html",
+        audit=audit,
+        view=result_view(audit),
+        history=audit_history.latest(audit.id),
+        labels=audit_history.field_labels(audit),
+    )
+
+
 def audit_pdf(
     audit: Audit, fetcher: StaticOnlyFetcher | None = None, *, use_cache: bool = True
 ) -> bytes:
@@ -89,14 +100,7 @@ def audit_pdf(
     path = cache_path(audit)
     if path is not None and use_cache and fetcher is None and path.exists():
         return path.read_bytes()
-    html = printable_html(
-        "pdf/audit.html",
-        audit=audit,
-        view=result_view(audit),
-        history=audit_history.latest(audit.id),
-        labels=audit_history.field_labels(audit),
-    )
-    pdf = render_pdf(html, fetcher)
+    pdf = render_pdf(audit_html(audit), fetcher)
     if path is not None:
         _write_atomically(path, pdf)
     return pdf
