@@ -49,15 +49,20 @@ def clear_pdf_cache(app) -> None:
 
 
 def start_worker(workers: int) -> subprocess.Popen:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "auditapp", "worker", "--workers", str(workers)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    for line in process.stdout:  # ready once huey says so
-        if "consumer started" in line:
-            break
+    # Its log goes to a file: a pipe nobody reads fills up after some tasks and the worker
+    # stops, blocked on writing its next log line.
+    log = TMP / f"worker-{workers}-{time.monotonic_ns()}.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "auditapp", "worker", "--workers", str(workers)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    deadline = time.monotonic() + 60
+    while "consumer started" not in log.read_text().lower():  # ready once huey says so
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit(f"the worker did not start:\n{log.read_text()}")
+        time.sleep(0.1)
     return process
 
 
