@@ -58,6 +58,9 @@ PAPER_SIZE = "A4"  # or "Letter"
 REDIS_URL: str | None = None
 QUEUE_FILE: str | None = None
 QUEUE_NAME = "auditapp"
+# How much lower the workers' CPU priority is than the web server's (Unix nice, 0 to 19): on a
+# machine they share, a page someone waits for runs before a report rendered in advance.
+WORKER_NICENESS = 10
 # A finished job's file (a batch of PDFs, a large export) is kept this long for its requester,
 # then removed.
 JOB_FILES_KEEP_HOURS = 24

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from conftest import ITEM_TEXTS, PASSWORD, REDIS_URL, running_app, text_of
@@ -270,6 +271,9 @@ def test_a_worker_killed_mid_job_leaves_no_file_and_the_next_one_finishes_it(
     try:
         job_id = request_job(client)
         wait_for(lambda: jobs.progress(job_row(job_id)).done >= 2, "two audits rendered")
+        # It renders at a lower CPU priority than the web server (WORKER_NICENESS).
+        stat = Path(f"/proc/{first.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        assert int(stat[16]) == os.nice(0) + app.config["WORKER_NICENESS"]
         first.send_signal(signal.SIGKILL)
         first.wait()
     finally:
@@ -296,6 +300,17 @@ def test_a_worker_killed_mid_job_leaves_no_file_and_the_next_one_finishes_it(
     ids = [int(p.split("Audit #")[1].split(":")[0]) for p in pages[1:] if "Audit #" in p]
     assert sorted(set(ids)) == sorted(a.id for a in [*six_audits, *more])
     assert "job_restarted" in actions()
+
+
+@pytest.mark.parametrize("niceness", ["42", "-5", '"low"'])
+def test_a_worker_refuses_a_priority_out_of_range(app, niceness):
+    env = worker_env(app, AUDITAPP_WORKER_NICENESS=niceness)
+    done = subprocess.run(
+        [sys.executable, "-m", "auditapp", "worker"], env=env, capture_output=True, text=True
+    )
+    assert done.returncode != 0
+    assert "AUDITAPP_WORKER_NICENESS" in done.stderr and "0" in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
 
 
 def test_jobs_survive_a_web_server_restart(app, client, login_as, six_audits):

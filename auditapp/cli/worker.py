@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 
 import click
 
@@ -30,6 +31,12 @@ def worker(workers: int, once: bool) -> None:
     from auditapp.services.setup import safe_url
 
     with app_context() as app:
+        niceness = app.config["WORKER_NICENESS"]
+        if type(niceness) is not int or not 0 <= niceness <= 19:
+            raise click.ClickException(
+                f"AUDITAPP_WORKER_NICENESS is {niceness!r}: expected a whole number from 0 "
+                "(the web server's priority) to 19 (the lowest)"
+            )
         if once:
             click.echo(f"Ran {queue.run_pending()} waiting tasks.")
             return
@@ -45,9 +52,13 @@ def worker(workers: int, once: bool) -> None:
         # Processes fork from this one: none may take its database connections along.
         db.session.remove()
         db.engine.dispose()
+        # Lowered once here, before huey starts its processes: they inherit it.
+        os.nice(niceness)
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
         worker_type = "process" if workers > 1 else "thread"
-        click.echo(f"auditapp worker: {workers} {worker_type}(s) on the queue {where}")
+        click.echo(
+            f"auditapp worker: {workers} {worker_type}(s) on the queue {where}, nice {os.nice(0)}"
+        )
         # An idle worker looks at the queue at least once a second (huey's default backs off
         # to 10 s): someone is usually watching a job's page. Redis answers at once anyway.
         huey.create_consumer(
