@@ -98,4 +98,7 @@ def test_admin_adds_a_user_who_can_then_log_in(page: Page, other_page: Page):
 
     log_in(other_page, "nina@example.com", "a long new password")
     expect(other_page.get_by_role("heading", name="Hello, Nina Newcomer")).to_be_visible()
+    menu = other_page.locator("button.navbar-toggler")
+    if menu.is_visible():  # the links fold behind it below 1400 px
+        menu.click()
     expect(other_page.get_by_role("link", name="Insights")).to_be_visible()
