@@ -135,9 +135,10 @@ def trend_chart(
             'stroke-width="2" stroke-linejoin="round"/>'
         )
     for p in scored:
-        parts.append(
-            f'<circle cx="{x(index[p.start])}" cy="{y(p.mean)}" r="3.5" fill="{MEAN_COLOUR}"/>'
-        )
+        cx, cy = x(index[p.start]), y(p.mean)
+        parts.append(f'<circle cx="{cx}" cy="{cy}" r="3.5" fill="{MEAN_COLOUR}"/>')
+        if gap >= 24:  # room for the figure above its point
+            parts.append(_text(cx, cy - 7, f"{p.mean:.0f}", TEXT_SIZE - 2, "middle"))
     every = max(1, int(62 // gap) + (1 if 62 % gap else 0))
     axis = T_TOP + height
     for i, p in enumerate(points):
@@ -191,9 +192,10 @@ def section_chart(rows: Sequence[SectionBar], names: tuple[str, str], title: str
     parts.append(_text(8, 18, title, TITLE_SIZE, font_weight="bold"))
     parts.append(f'<circle cx="14" cy="34" r="5" fill="{MEAN_COLOUR}"/>')
     parts.append(_text(24, 38, names[0], TEXT_SIZE))
-    ox = 34 + 7.2 * len(names[0])
-    parts.append(_diamond(ox + 6, 34))
-    parts.append(_text(ox + 16, 38, names[1], TEXT_SIZE))
+    if names[1]:
+        ox = 34 + 7.2 * len(names[0])
+        parts.append(_diamond(ox + 6, 34))
+        parts.append(_text(ox + 16, 38, names[1], TEXT_SIZE))
     plot = width - S_LEFT - S_RIGHT
 
     def x(value: float) -> float:
@@ -221,7 +223,9 @@ def section_chart(rows: Sequence[SectionBar], names: tuple[str, str], title: str
             parts.append(_diamond(x(r.other_mean), cy))
         if r.mean is not None:
             parts.append(f'<circle cx="{x(r.mean)}" cy="{cy}" r="5.5" fill="{MEAN_COLOUR}"/>')
-        figures = f"{_pct(r.mean)} n={r.n} · {_pct(r.other_mean)} n={r.other_n}"
+        figures = f"{_pct(r.mean)} n={r.n}"
+        if names[1]:
+            figures += f" · {_pct(r.other_mean)} n={r.other_n}"
         parts.append(_text(width - S_RIGHT + 8, cy + 4, figures, TEXT_SIZE - 2))
     return Markup("".join(parts) + "</svg>")
 
@@ -235,8 +239,8 @@ def section_words(rows: Sequence[SectionBar], names: tuple[str, str], title: str
     if not rows:
         return f"{title}: no section scores."
     figures = "; ".join(
-        f"{r.title}: {names[0]} {_pct(r.mean)} (n={r.n}), {names[1]} {_pct(r.other_mean)} "
-        f"(n={r.other_n})"
+        f"{r.title}: {names[0]} {_pct(r.mean)} (n={r.n})"
+        + (f", {names[1]} {_pct(r.other_mean)} (n={r.other_n})" if names[1] else "")
         for r in rows
     )
     return f"{title}: {figures}."

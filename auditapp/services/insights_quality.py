@@ -247,3 +247,31 @@ def _counts_from_staff_totals(f: InsightFilters) -> list:
     ordered = sorted(rows, key=lambda r: (r.checklist_id, r.item_id))
     names = ("checklist_id", "item_id", "kind", "critical", *rollups.COUNTS)
     return [tuple(getattr(r, name) for name in names) for r in ordered]
+
+
+@dataclass(frozen=True)
+class ItemGroup:
+    """One checklist's items in the item analysis: the flagged ones (items that tell
+    nothing, critical items never failed, don'ts never seen) first, then the rest, least
+    often met first."""
+
+    checklist_id: str
+    flagged: list[ItemStats]
+    others: list[ItemStats]
+
+
+def item_groups(stats: list[ItemStats]) -> list[ItemGroup]:
+    """The item analysis grouped by checklist, most flagged checklist first."""
+    by_checklist: dict[str, list[ItemStats]] = {}
+    for s in stats:
+        by_checklist.setdefault(s.checklist_id, []).append(s)
+    groups = []
+    for checklist_id, rows in by_checklist.items():
+        flagged = [s for s in rows if s.flags]
+        others = sorted(
+            (s for s in rows if not s.flags),
+            key=lambda s: (not s.enough, 101.0 if s.met_rate is None else s.met_rate, s.item_id),
+        )
+        groups.append(ItemGroup(checklist_id, flagged, others))
+    groups.sort(key=lambda g: (-len(g.flagged), g.checklist_id))
+    return groups

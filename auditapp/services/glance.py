@@ -1,0 +1,420 @@
+"""The first page of a trainer's report (the team page, /insights and the team PDF): the
+headline figures against the previous period, the trend, the sections against the
+organisation and the three things to coach next. Every figure is an SQL aggregate (GROUP
+BY); the rules that judge them are pure (stats.Change, priorities.rank).
+
+The staff member's first page is in glance_staff.py; the figure types are shared.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from markupsafe import Markup
+from sqlalchemy import Date, Integer, case, cast, func, select
+
+from auditapp import glance_charts, priorities, stats
+from auditapp.extensions import db
+from auditapp.models import Audit, AuditItem, StaffMember, Team
+
+from . import month_totals
+from .checklists import newest_versions
+from .insights import (
+    HeatMap,
+    InsightFilters,
+    audit_conditions,
+    totals_plan,
+    totals_where,
+)
+from .insights_interactions import Profile
+
+WEEKS_UP_TO = 26 * 7  # periods up to half a year are drawn by week, longer ones by month
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One headline figure now and in the previous period of the same length."""
+
+    name: str
+    text: str  # "82.4%"
+    detail: str  # "95% CI 79.1–85.6 · n=120"
+    before_text: str
+    change: stats.Change | None
+    unit: str  # " points" for percentages, "" for counts
+
+    @property
+    def change_text(self) -> str:
+        """'↑ up 6.2 points', 'no clear change (+1.0 points)', or why there is nothing."""
+        c = self.change
+        if c is None:
+            return "nothing to compare with"
+        amount = f"{abs(c.difference):.1f}{self.unit}" if self.unit else f"{abs(c.difference):.0f}"
+        if c.direction is None:
+            if c.interval is None:
+                return "too few audits to judge a change"
+            signed = f"{c.difference:+.1f}{self.unit}" if self.unit else f"{c.difference:+.0f}"
+            return f"no clear change ({signed})"
+        return f"{c.arrow} {c.direction} {amount}"
+
+
+@dataclass(frozen=True)
+class Sums:
+    """The period's audits in a few numbers."""
+
+    audits: int = 0
+    scored: int = 0
+    total: float = 0.0
+    squares: float = 0.0
+    passed: int = 0
+    pass_n: int = 0
+    observed: int = 0  # active staff members observed
+    critical: int = 0  # critical items failed
+
+    @property
+    def mean(self) -> float | None:
+        return self.total / self.scored if self.scored else None
+
+    @property
+    def variance(self) -> float | None:
+        return stats.variance_from_sums(self.scored, self.total, self.squares)
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}%"
+
+
+def figures(now: Sums, before: Sums, staff: int | None) -> list[Figure]:
+    """The headline figures (audits, mean score, pass rate, critical failures and, with a
+    number of active staff, coverage), each with its change."""
+    interval = stats.mean_interval(now.scored, now.mean, now.variance)
+    ci = f"95% CI {interval.low:.1f}–{interval.high:.1f} · " if interval else ""
+    pass_rate = 100 * now.passed / now.pass_n if now.pass_n else None
+    pass_before = 100 * before.passed / before.pass_n if before.pass_n else None
+    out = [
+        Figure(
+            "Audits",
+            str(now.audits),
+            "submitted",
+            str(before.audits),
+            stats.count_change(now.audits, before.audits),
+            "",
+        ),
+        Figure(
+            "Mean score",
+            _pct(now.mean),
+            f"{ci}n={now.scored}",
+            _pct(before.mean),
+            stats.mean_change(
+                now.scored, now.mean, now.variance, before.scored, before.mean, before.variance
+            ),
+            " points",
+        ),
+        Figure(
+            "Pass rate",
+            _pct(pass_rate),
+            f"{now.passed} of {now.pass_n} passed",
+            _pct(pass_before),
+            stats.proportion_change(now.passed, now.pass_n, before.passed, before.pass_n),
+            " points",
+        ),
+        Figure(
+            "Critical failures",
+            str(now.critical),
+            "critical items failed",
+            str(before.critical),
+            stats.count_change(now.critical, before.critical),
+            "",
+        ),
+    ]
+    if staff is not None:
+        share = 100 * now.observed / staff if staff else None
+        out.append(
+            Figure(
+                "Coverage",
+                _pct(share),
+                f"{now.observed} of {staff} active staff observed",
+                _pct(100 * before.observed / staff if staff else None),
+                stats.proportion_change(now.observed, staff, before.observed, staff)
+                if staff
+                else None,
+                " points",
+            )
+        )
+    return out
+
+
+def previous(start: date, end: date) -> tuple[date, date]:
+    """The period of the same length just before start..end (both included)."""
+    length = (end - start).days + 1
+    return start - timedelta(days=length), start - timedelta(days=1)
+
+
+def sums(conditions: list, critical_conditions: list | None = None) -> Sums:
+    """Sums of the submitted audits matching `conditions` (two GROUP-less aggregates)."""
+    passed = case((Audit.passed.is_(True), 1), else_=0).cast(Integer)
+    active = case((StaffMember.active.is_(True), Audit.staff_member_id))
+    row = db.session.execute(
+        select(
+            func.count(Audit.id),
+            func.count(Audit.overall),
+            func.coalesce(func.sum(Audit.overall), 0.0),
+            func.coalesce(func.sum(Audit.overall * Audit.overall), 0.0),
+            func.coalesce(func.sum(passed), 0),
+            func.count(Audit.passed),
+            func.count(func.distinct(active)),
+        )
+        .join(StaffMember, StaffMember.id == Audit.staff_member_id)
+        .where(*conditions)
+    ).one()
+    critical = db.session.scalar(
+        select(func.count(AuditItem.id))
+        .join(Audit, Audit.id == AuditItem.audit_id)
+        .where(*(critical_conditions or conditions), AuditItem.critical_failed.is_(True))
+    )
+    return Sums(
+        int(row[0]),
+        int(row[1]),
+        float(row[2]),
+        float(row[3]),
+        int(row[4]),
+        int(row[5]),
+        int(row[6]),
+        int(critical or 0),
+    )
+
+
+def active_staff(team_id: int | None) -> int:
+    query = select(func.count(StaffMember.id)).where(StaffMember.active.is_(True))
+    if team_id:
+        query = query.where(StaffMember.team_id == team_id)
+    return int(db.session.scalar(query) or 0)
+
+
+# --- the trend ------------------------------------------------------------------------
+
+
+def _day_column():
+    if db.engine.dialect.name == "postgresql":
+        return cast(Audit.observed_at, Date)
+    return func.date(Audit.observed_at)
+
+
+def day_sums(conditions: list) -> list[tuple[date, int, float, float]]:
+    """(day, scored audits, SUM, SUM of squares) of the audits matching `conditions`."""
+    day = _day_column()
+    rows = db.session.execute(
+        select(
+            day,
+            func.count(Audit.overall),
+            func.sum(Audit.overall),
+            func.sum(Audit.overall * Audit.overall),
+        )
+        .where(*conditions, Audit.overall.is_not(None))
+        .group_by(day)
+    ).all()
+    out = []
+    for d, n, total, squares in rows:
+        d = date.fromisoformat(d) if isinstance(d, str) else d
+        out.append((d, int(n), float(total or 0), float(squares or 0)))
+    return out
+
+
+def bucket_of(day: date, unit: str) -> date:
+    return day - timedelta(days=day.weekday()) if unit == "week" else day.replace(day=1)
+
+
+def trend_points(
+    days: Iterable[tuple[date, int, float, float]], start: date, end: date
+) -> tuple[list[glance_charts.TrendPoint], str]:
+    """Daily sums merged into weeks (periods up to half a year) or months, every bucket of
+    the period listed, empty ones with n=0; and the unit."""
+    unit = "week" if (end - start).days + 1 <= WEEKS_UP_TO else "month"
+    merged: dict[date, list[float]] = {}
+    for day, n, total, squares in days:
+        acc = merged.setdefault(bucket_of(day, unit), [0, 0.0, 0.0])
+        acc[0] += n
+        acc[1] += total
+        acc[2] += squares
+    points, cursor = [], bucket_of(start, unit)
+    while cursor <= end:
+        n, total, squares = merged.get(cursor, [0, 0.0, 0.0])
+        n = int(n)
+        mean = total / n if n else None
+        interval = stats.mean_interval(n, mean, stats.variance_from_sums(n, total, squares))
+        label = f"{cursor.day} {cursor:%b}" if unit == "week" else f"{cursor:%b %Y}"
+        points.append(
+            glance_charts.TrendPoint(
+                cursor,
+                label,
+                n,
+                mean,
+                interval.low if interval else None,
+                interval.high if interval else None,
+            )
+        )
+        if unit == "week":
+            cursor += timedelta(days=7)
+        else:
+            cursor = (cursor + timedelta(days=32)).replace(day=1)
+    return points, unit
+
+
+# --- three things to coach next --------------------------------------------------------
+
+
+def item_wording(checklist_ids: set[str]) -> dict[tuple[str, str], tuple[str, str]]:
+    """(checklist, item) -> (wording, what good looks like) in the newest versions."""
+    out = {}
+    for cid, version in newest_versions(checklist_ids).items():
+        for section in version.content["sections"]:
+            for item in section["items"]:
+                out[(cid, item["id"])] = (item["text"], priorities.good_anchor(item))
+    return out
+
+
+def worded(ranked: list[priorities.Priority]) -> list[priorities.Priority]:
+    words = item_wording({p.checklist_id for p in ranked})
+    return [
+        dataclasses.replace(
+            p, text=words.get(key, (p.item_id, ""))[0], good=words.get(key, ("", ""))[1]
+        )
+        for p in ranked
+        for key in [(p.checklist_id, p.item_id)]
+    ]
+
+
+def misses_by_person(rows: Iterable[Any], people: set[int] | None = None) -> dict:
+    """(checklist, item) -> [scored, missed, people missing] over STAFF_ITEMS rows grouped
+    by checklist, item and staff member (only `people` when given)."""
+    out: dict[tuple[str, str], list[int]] = {}
+    for r in rows:
+        if people is not None and r.staff_member_id not in people:
+            continue
+        acc = out.setdefault((r.checklist_id, r.item_id), [0, 0, 0])
+        missed = (r.scored or 0) - (r.met or 0)
+        acc[0] += r.scored or 0
+        acc[1] += missed
+        acc[2] += 1 if missed > 0 else 0
+    return out
+
+
+def coach_next(f: InsightFilters) -> list[priorities.Priority]:
+    """The team's three things to coach next (the organisation's, without a team)."""
+    group = ["checklist_id", "item_id", "staff_member_id"]
+    plan = totals_plan(f, rows_only=bool(f.channel))  # the staff totals hold no channel
+    everyone = dataclasses.replace(f, team_id=None)
+    rows = month_totals.read(month_totals.STAFF_ITEMS, plan, totals_where(everyone), group)
+    if f.team_id:
+        members = set(totals_where(f)["staff_member_id"])
+        team = misses_by_person(rows, members)
+        rest = misses_by_person(r for r in rows if r.staff_member_id not in members)
+    else:
+        team, rest = misses_by_person(rows), {}
+    counts = [
+        priorities.ItemMisses(cid, iid, s, m, p, *rest.get((cid, iid), [0, 0])[:2])
+        for (cid, iid), (s, m, p) in team.items()
+    ]
+    return worded(priorities.rank(counts))
+
+
+# --- sections against the organisation ----------------------------------------------
+
+
+def section_bars(
+    sections: list[tuple[str, str]], own: dict[str, tuple[float | None, int]], other: dict
+) -> list[glance_charts.SectionBar]:
+    out = []
+    for section_id, title in sections:
+        mean, n = own.get(section_id, (None, 0))
+        other_mean, other_n = other.get(section_id, (None, 0))
+        if n or other_n:
+            out.append(glance_charts.SectionBar(title, mean, n, other_mean, other_n))
+    return out
+
+
+def _section_means(f: InsightFilters, checklist_id: str) -> dict[str, tuple[float | None, int]]:
+    rows = month_totals.read(
+        month_totals.SECTIONS,
+        totals_plan(f, rows_only=bool(f.channel)),
+        {**totals_where(f, checklist=False), "checklist_id": checklist_id},
+        ["section_id"],
+    )
+    return {s: (total / n if n else None, n) for s, _rows, n, total in rows}
+
+
+# --- the page -------------------------------------------------------------------------
+
+
+@dataclass
+class Glance:
+    period: tuple[date, date]
+    previous: tuple[date, date]
+    figures: list[Figure]
+    checklist_title: str
+    trend: Markup
+    trend_points: list[glance_charts.TrendPoint]
+    trend_unit: str
+    pass_mark: float | None
+    sections: Markup
+    section_rows: list[glance_charts.SectionBar]
+    names: tuple[str, str]
+    coach: list[priorities.Priority]
+    profile: Markup | None
+
+
+def team_glance(
+    f: InsightFilters, heat: HeatMap, profile: Profile, team_name: str | None
+) -> Glance:
+    """The first page for a team (or, without one, all teams), for the filters' period;
+    the heat map and the profile come from the page, already counted."""
+    if f.team_id and team_name is None:  # a team chosen in the filters of /insights
+        team = db.session.get(Team, f.team_id)
+        team_name = team.name if team else None
+    start, end = f.period()
+    before = previous(start, end)
+    f_before = dataclasses.replace(f, date_from=before[0], date_to=before[1])
+    staff = active_staff(f.team_id)
+    heads = figures(sums(audit_conditions(f)), sums(audit_conditions(f_before)), staff)
+    checklist_id = heat.checklist_id
+    content = newest_versions({checklist_id}).get(checklist_id) if checklist_id else None
+    pass_mark = float(content.content.get("pass_mark", 0)) if content else None
+    title = heat.checklist_title or "No audits"
+    conditions = [*audit_conditions(f, checklist=False), Audit.checklist_id == checklist_id]
+    points, unit = trend_points(day_sums(conditions) if checklist_id else [], start, end)
+    group = team_name or "All teams"
+    trend = glance_charts.trend_chart(points, pass_mark, f"{group} · {title}", unit)
+    names = (group, "Organisation") if f.team_id else (group, "")
+    rows: list[glance_charts.SectionBar] = []
+    if checklist_id:
+        own = _section_means(f, checklist_id)
+        other = (
+            _section_means(dataclasses.replace(f, team_id=None), checklist_id) if f.team_id else {}
+        )
+        rows = section_bars(heat.sections, own, other)
+    sections = glance_charts.section_chart(rows, names, f"Sections · {title}")
+    overall = profile.overall
+    shares = {level: overall.share(level) for level in ("first_time", "repeat", "advocate")}
+    drawn = (
+        glance_charts.profile_chart(shares, overall.n, overall.shape, "Relationship profile")
+        if overall.n
+        else None
+    )
+    return Glance(
+        (start, end),
+        before,
+        heads,
+        title,
+        trend,
+        points,
+        unit,
+        pass_mark,
+        sections,
+        rows,
+        names,
+        coach_next(f),
+        drawn,
+    )
