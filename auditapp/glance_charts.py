@@ -22,6 +22,7 @@ from auditapp.charts import (
     TITLE_SIZE,
     _text,
 )
+from auditapp.stats import enough_to_judge
 
 MEAN_COLOUR = "#083370"  # cividis' dark blue: the group shown
 BAND_COLOUR = "#9fb4d8"  # its interval, light so that it prints as pale grey
@@ -39,6 +40,11 @@ def _svg(width: int, height: int, title: str, desc: str, kind: str) -> list[str]
     ]
 
 
+def fit(text: str, length: int) -> str:
+    """`text` cut to `length` characters with an ellipsis (the whole text is in <desc>)."""
+    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
+
+
 def _pct(value: float | None) -> str:
     return "—" if value is None else f"{value:.0f}%"
 
@@ -53,13 +59,17 @@ class TrendPoint:
     high: float | None
 
 
-TREND_W, TREND_H = 640, 250
-T_LEFT, T_RIGHT, T_TOP, T_BOTTOM = 48, 14, 48, 46
+TREND_W, TREND_H = 440, 205
+T_LEFT, T_RIGHT, T_TOP, T_BOTTOM = 44, 10, 50, 40
 
 
 def trend_floor(points: Sequence[TrendPoint], pass_mark: float | None) -> int:
     """The lowest score on the axis: 10 points under the lowest figure, in tens, from 0."""
-    lows = [p.low if p.low is not None else p.mean for p in points if p.mean is not None]
+    lows = [
+        p.low if p.low is not None and enough_to_judge(p.n) else p.mean
+        for p in points
+        if p.mean is not None
+    ]
     if pass_mark is not None:
         lows.append(pass_mark)
     if not lows:
@@ -75,7 +85,7 @@ def trend_chart(
     scored = [p for p in points if p.mean is not None]
     desc = trend_words(points, pass_mark, title, unit)
     parts = _svg(TREND_W, TREND_H, title, desc, "trend-chart")
-    parts.append(_text(T_LEFT, 18, title, TITLE_SIZE, font_weight="bold"))
+    parts.append(_text(8, 18, fit(title, 48), TITLE_SIZE, font_weight="bold"))
     floor = trend_floor(points, pass_mark)
     height = TREND_H - T_TOP - T_BOTTOM
 
@@ -94,10 +104,10 @@ def trend_chart(
     lx = T_LEFT
     parts.append(f'<circle cx="{lx + 5}" cy="34" r="3.5" fill="{MEAN_COLOUR}"/>')
     parts.append(_text(lx + 14, 38, f"Mean score per {unit}", TEXT_SIZE))
-    lx += 175
+    lx += 24 + 6.6 * len(f"Mean score per {unit}")
     parts.append(f'<rect x="{lx}" y="28" width="18" height="11" fill="{BAND_COLOUR}"/>')
     parts.append(_text(lx + 24, 38, "95% interval", TEXT_SIZE))
-    lx += 115
+    lx += 24 + 6.6 * len("95% interval") + 10
     if pass_mark is not None:
         parts.append(
             f'<line x1="{lx}" y1="34" x2="{lx + 20}" y2="34" stroke="{PASS_COLOUR}" '
@@ -120,7 +130,9 @@ def trend_chart(
         return round(T_LEFT + gap * (i + 0.5), 1)
 
     index = {p.start: i for i, p in enumerate(points)}
-    banded = [p for p in scored if p.low is not None and p.high is not None]
+    # The band only where it rests on enough audits: two audits give a band as wide as
+    # the scale, which says nothing and hides the rest.
+    banded = [p for p in scored if p.low is not None and enough_to_judge(p.n)]
     if len(banded) > 1:
         upper = [f"{x(index[p.start])},{y(p.high)}" for p in banded]
         lower = [f"{x(index[p.start])},{y(p.low)}" for p in reversed(banded)]
@@ -179,17 +191,17 @@ class SectionBar:
 
 
 ROW_H = 26
-S_LEFT, S_RIGHT = 190, 150
+S_WIDTH, S_LEFT, S_RIGHT = 440, 128, 136
 
 
 def section_chart(rows: Sequence[SectionBar], names: tuple[str, str], title: str) -> Markup:
     """Each section's mean as a filled dot against the comparison group's as an open
     diamond, on a 0-100% scale, with n beside."""
-    width = 640
+    width = S_WIDTH
     height = 52 + ROW_H * max(1, len(rows)) + 22
     desc = section_words(rows, names, title)
     parts = _svg(width, height, title, desc, "section-chart")
-    parts.append(_text(8, 18, title, TITLE_SIZE, font_weight="bold"))
+    parts.append(_text(8, 18, fit(title, 48), TITLE_SIZE, font_weight="bold"))
     parts.append(f'<circle cx="14" cy="34" r="5" fill="{MEAN_COLOUR}"/>')
     parts.append(_text(24, 38, names[0], TEXT_SIZE))
     if names[1]:
@@ -212,7 +224,7 @@ def section_chart(rows: Sequence[SectionBar], names: tuple[str, str], title: str
         parts.append(_text(S_LEFT + plot / 2, top + 17, "No section scores", TEXT_SIZE, "middle"))
     for i, r in enumerate(rows):
         cy = top + ROW_H * i + ROW_H / 2
-        label = r.title if len(r.title) <= 26 else r.title[:25] + "…"
+        label = fit(r.title, 19)
         parts.append(_text(S_LEFT - 8, cy + 4, label, TEXT_SIZE, "end"))
         if r.mean is not None and r.other_mean is not None:
             parts.append(
