@@ -133,9 +133,16 @@ def trend_chart(
     # The band only where it rests on enough audits: two audits give a band as wide as
     # the scale, which says nothing and hides the rest.
     banded = [p for p in scored if p.low is not None and enough_to_judge(p.n)]
-    if len(banded) > 1:
-        upper = [f"{x(index[p.start])},{y(p.high)}" for p in banded]
-        lower = [f"{x(index[p.start])},{y(p.low)}" for p in reversed(banded)]
+    for run in _runs(banded, index):  # one band per run of neighbouring buckets
+        if len(run) == 1:  # a lone bucket: its interval as a bar
+            p = run[0]
+            parts.append(
+                f'<rect class="interval-band" x="{x(index[p.start]) - 4}" y="{y(p.high)}" '
+                f'width="8" height="{round(y(p.low) - y(p.high), 1)}" fill="{BAND_COLOUR}"/>'
+            )
+            continue
+        upper = [f"{x(index[p.start])},{y(p.high)}" for p in run]
+        lower = [f"{x(index[p.start])},{y(p.low)}" for p in reversed(run)]
         parts.append(
             f'<polygon class="interval-band" points="{" ".join(upper + lower)}" '
             f'fill="{BAND_COLOUR}" stroke="none"/>'
@@ -158,6 +165,16 @@ def trend_chart(
             parts.append(_text(x(i), axis + 16, p.label, TEXT_SIZE - 1, "middle"))
             parts.append(_text(x(i), axis + 30, f"n={p.n}", TEXT_SIZE - 2, "middle"))
     return Markup("".join(parts) + "</svg>")
+
+
+def _runs(points: list[TrendPoint], index: dict[date, int]) -> list[list[TrendPoint]]:
+    runs: list[list[TrendPoint]] = []
+    for p in points:
+        if runs and index[runs[-1][-1].start] == index[p.start] - 1:
+            runs[-1].append(p)
+        else:
+            runs.append([p])
+    return runs
 
 
 def trend_words(
