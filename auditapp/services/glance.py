@@ -22,7 +22,7 @@ from auditapp.extensions import db
 from auditapp.models import Audit, AuditItem, StaffMember, Team
 
 from . import month_totals
-from .checklists import newest_versions
+from .checklists import available, newest_versions
 from .insights import (
     HeatMap,
     InsightFilters,
@@ -267,9 +267,18 @@ def trend_points(
 
 
 def item_wording(checklist_ids: set[str]) -> dict[tuple[str, str], tuple[str, str]]:
-    """(checklist, item) -> (wording, what good looks like) in the newest versions."""
+    """(checklist, item) -> (wording, what good looks like): the checklist file's, as on
+    every page, else the newest stored version's (a checklist whose file was removed)."""
     out = {}
-    for cid, version in newest_versions(checklist_ids).items():
+    files = available()
+    for cid in checklist_ids & set(files):
+        for _, item in files[cid].iter_items():
+            anchors = {str(k): v for k, v in item.anchors.items()}
+            out[(cid, item.id)] = (
+                item.text,
+                priorities.good_anchor({"kind": item.kind, "anchors": anchors}),
+            )
+    for cid, version in newest_versions(checklist_ids - set(files)).items():
         for section in version.content["sections"]:
             for item in section["items"]:
                 out[(cid, item["id"])] = (item["text"], priorities.good_anchor(item))
