@@ -1,5 +1,5 @@
 """The first page's charts (server-drawn SVG, as in charts.py): a trend with its interval
-band, sections against a comparison group, and the relationship profile's shape.
+band and sections against a comparison group (the relationship profile: profile_chart.py).
 
 Each chart carries its figures in words (`<title>`, `<desc>`, `aria-label`) and prints
 them as SVG text, so that screen readers and the PDF's text layer hold every figure.
@@ -17,10 +17,9 @@ from markupsafe import Markup, escape
 from auditapp.charts import (
     GRID_COLOUR,
     PASS_COLOUR,
-    TEXT_COLOUR,
     TEXT_SIZE,
     TITLE_SIZE,
-    _text,
+    svg_text,
 )
 from auditapp.stats import enough_to_judge
 
@@ -29,7 +28,7 @@ BAND_COLOUR = "#9fb4d8"  # its interval, light so that it prints as pale grey
 OTHER_COLOUR = "#7d7c78"  # the comparison group (organisation, team)
 
 
-def _svg(width: int, height: int, title: str, desc: str, kind: str) -> list[str]:
+def svg_open(width: int, height: int, title: str, desc: str, kind: str) -> list[str]:
     return [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="{kind} img-fluid" width="{width}" '
         f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
@@ -84,8 +83,8 @@ def trend_chart(
     mark as a dashed line."""
     scored = [p for p in points if p.mean is not None]
     desc = trend_words(points, pass_mark, title, unit)
-    parts = _svg(TREND_W, TREND_H, title, desc, "trend-chart")
-    parts.append(_text(8, 18, fit(title, 48), TITLE_SIZE, font_weight="bold"))
+    parts = svg_open(TREND_W, TREND_H, title, desc, "trend-chart")
+    parts.append(svg_text(8, 18, fit(title, 48), TITLE_SIZE, font_weight="bold"))
     floor = trend_floor(points, pass_mark)
     height = TREND_H - T_TOP - T_BOTTOM
 
@@ -99,21 +98,21 @@ def trend_chart(
             f'<line x1="{T_LEFT}" y1="{y(value)}" x2="{TREND_W - T_RIGHT}" y2="{y(value)}" '
             f'stroke="{GRID_COLOUR}" stroke-width="1"/>'
         )
-        parts.append(_text(T_LEFT - 6, y(value) + 4, f"{value}%", TEXT_SIZE, "end"))
+        parts.append(svg_text(T_LEFT - 6, y(value) + 4, f"{value}%", TEXT_SIZE, "end"))
     # Legend: mean, band, pass mark.
     lx = T_LEFT
     parts.append(f'<circle cx="{lx + 5}" cy="34" r="3.5" fill="{MEAN_COLOUR}"/>')
-    parts.append(_text(lx + 14, 38, f"Mean score per {unit}", TEXT_SIZE))
+    parts.append(svg_text(lx + 14, 38, f"Mean score per {unit}", TEXT_SIZE))
     lx += 24 + 6.6 * len(f"Mean score per {unit}")
     parts.append(f'<rect x="{lx}" y="28" width="18" height="11" fill="{BAND_COLOUR}"/>')
-    parts.append(_text(lx + 24, 38, "95% interval", TEXT_SIZE))
+    parts.append(svg_text(lx + 24, 38, "95% interval", TEXT_SIZE))
     lx += 24 + 6.6 * len("95% interval") + 10
     if pass_mark is not None:
         parts.append(
             f'<line x1="{lx}" y1="34" x2="{lx + 20}" y2="34" stroke="{PASS_COLOUR}" '
             'stroke-width="1.5" stroke-dasharray="5 3"/>'
         )
-        parts.append(_text(lx + 26, 38, f"Pass mark {pass_mark:g}%", TEXT_SIZE))
+        parts.append(svg_text(lx + 26, 38, f"Pass mark {pass_mark:g}%", TEXT_SIZE))
     if pass_mark is not None:
         parts.append(
             f'<line class="pass-mark" x1="{T_LEFT}" y1="{y(pass_mark)}" '
@@ -121,7 +120,7 @@ def trend_chart(
             'stroke-width="1.5" stroke-dasharray="5 3"/>'
         )
     if not scored:
-        parts.append(_text(TREND_W / 2, T_TOP + height / 2, "No scored audits", 13, "middle"))
+        parts.append(svg_text(TREND_W / 2, T_TOP + height / 2, "No scored audits", 13, "middle"))
         return Markup("".join(parts) + "</svg>")
     width = TREND_W - T_LEFT - T_RIGHT
     gap = width / len(points)
@@ -157,13 +156,13 @@ def trend_chart(
         cx, cy = x(index[p.start]), y(p.mean)
         parts.append(f'<circle cx="{cx}" cy="{cy}" r="3.5" fill="{MEAN_COLOUR}"/>')
         if gap >= 24:  # room for the figure above its point
-            parts.append(_text(cx, cy - 7, f"{p.mean:.0f}", TEXT_SIZE - 2, "middle"))
+            parts.append(svg_text(cx, cy - 7, f"{p.mean:.0f}", TEXT_SIZE - 2, "middle"))
     every = max(1, int(62 // gap) + (1 if 62 % gap else 0))
     axis = T_TOP + height
     for i, p in enumerate(points):
         if i % every == 0:
-            parts.append(_text(x(i), axis + 16, p.label, TEXT_SIZE - 1, "middle"))
-            parts.append(_text(x(i), axis + 30, f"n={p.n}", TEXT_SIZE - 2, "middle"))
+            parts.append(svg_text(x(i), axis + 16, p.label, TEXT_SIZE - 1, "middle"))
+            parts.append(svg_text(x(i), axis + 30, f"n={p.n}", TEXT_SIZE - 2, "middle"))
     return Markup("".join(parts) + "</svg>")
 
 
@@ -217,14 +216,14 @@ def section_chart(rows: Sequence[SectionBar], names: tuple[str, str], title: str
     width = S_WIDTH
     height = 52 + ROW_H * max(1, len(rows)) + 22
     desc = section_words(rows, names, title)
-    parts = _svg(width, height, title, desc, "section-chart")
-    parts.append(_text(8, 18, fit(title, 48), TITLE_SIZE, font_weight="bold"))
+    parts = svg_open(width, height, title, desc, "section-chart")
+    parts.append(svg_text(8, 18, fit(title, 48), TITLE_SIZE, font_weight="bold"))
     parts.append(f'<circle cx="14" cy="34" r="5" fill="{MEAN_COLOUR}"/>')
-    parts.append(_text(24, 38, names[0], TEXT_SIZE))
+    parts.append(svg_text(24, 38, names[0], TEXT_SIZE))
     if names[1]:
         ox = 34 + 7.2 * len(names[0])
         parts.append(_diamond(ox + 6, 34))
-        parts.append(_text(ox + 16, 38, names[1], TEXT_SIZE))
+        parts.append(svg_text(ox + 16, 38, names[1], TEXT_SIZE))
     plot = width - S_LEFT - S_RIGHT
 
     def x(value: float) -> float:
@@ -236,13 +235,15 @@ def section_chart(rows: Sequence[SectionBar], names: tuple[str, str], title: str
             f'<line x1="{x(value)}" y1="{top}" x2="{x(value)}" y2="{bottom}" '
             f'stroke="{GRID_COLOUR}" stroke-width="1"/>'
         )
-        parts.append(_text(x(value), bottom + 14, f"{value}%", TEXT_SIZE - 1, "middle"))
+        parts.append(svg_text(x(value), bottom + 14, f"{value}%", TEXT_SIZE - 1, "middle"))
     if not rows:
-        parts.append(_text(S_LEFT + plot / 2, top + 17, "No section scores", TEXT_SIZE, "middle"))
+        parts.append(
+            svg_text(S_LEFT + plot / 2, top + 17, "No section scores", TEXT_SIZE, "middle")
+        )
     for i, r in enumerate(rows):
         cy = top + ROW_H * i + ROW_H / 2
         label = fit(r.title, 19)
-        parts.append(_text(S_LEFT - 8, cy + 4, label, TEXT_SIZE, "end"))
+        parts.append(svg_text(S_LEFT - 8, cy + 4, label, TEXT_SIZE, "end"))
         if r.mean is not None and r.other_mean is not None:
             parts.append(
                 f'<line x1="{x(r.mean)}" y1="{cy}" x2="{x(r.other_mean)}" y2="{cy}" '
@@ -255,7 +256,7 @@ def section_chart(rows: Sequence[SectionBar], names: tuple[str, str], title: str
         figures = f"{_pct(r.mean)} n={r.n}"
         if names[1]:
             figures += f" · {_pct(r.other_mean)} n={r.other_n}"
-        parts.append(_text(width - S_RIGHT + 8, cy + 4, figures, TEXT_SIZE - 2))
+        parts.append(svg_text(width - S_RIGHT + 8, cy + 4, figures, TEXT_SIZE - 2))
     return Markup("".join(parts) + "</svg>")
 
 
@@ -273,56 +274,3 @@ def section_words(rows: Sequence[SectionBar], names: tuple[str, str], title: str
         for r in rows
     )
     return f"{title}: {figures}."
-
-
-LEVEL_NAMES = (
-    ("advocate", "Level 3 · advocates"),
-    ("repeat", "Level 2 · repeat"),
-    ("first_time", "Level 1 · first-time"),
-)
-# The three shapes of document 001, as outlines (x, y in a 60 x 60 box): what each
-# profile looks like when its levels are stacked, advocates on top.
-SHAPES = {
-    "pyramid": "30,2 58,58 2,58",
-    "hourglass": "2,2 58,2 34,30 58,58 2,58 26,30",
-    "hexagon": "16,2 44,2 58,30 44,58 16,58 2,30",
-}
-SHAPE_NAMES = {"pyramid": "Pyramid", "hourglass": "Hourglass", "hexagon": "Hexagon"}
-
-
-def profile_chart(shares: dict[str, float], n: int, shape: str | None, title: str) -> Markup:
-    """The customer mix as centred bars, advocates on top (the profile's shape), with the
-    share of each level, and the outline of the shape it is named after."""
-    width, height = 420, 150
-    desc = profile_words(shares, n, shape, title)
-    parts = _svg(width, height, title, desc, "profile-chart")
-    widest = max(shares.values(), default=0) or 1
-    colours = ("#00224e", "#666970", "#c8b866")
-    for i, (level, name) in enumerate(LEVEL_NAMES):
-        share = shares.get(level, 0.0)
-        w = round(share / widest * 200, 1)
-        y = 8 + i * 40
-        parts.append(
-            f'<rect x="{round(110 - w / 2, 1)}" y="{y}" width="{w}" height="32" '
-            f'fill="{colours[i]}"/>'
-        )
-        parts.append(_text(224, y + 14, name, TEXT_SIZE - 1))
-        parts.append(_text(224, y + 28, f"{share:.0f}%", TEXT_SIZE, font_weight="bold"))
-    if shape in SHAPES:
-        parts.append(
-            f'<g transform="translate(350 30)"><polygon points="{SHAPES[shape]}" fill="none" '
-            f'stroke="{TEXT_COLOUR}" stroke-width="2"/></g>'
-        )
-        parts.append(_text(380, 108, SHAPE_NAMES[shape], TEXT_SIZE, "middle", font_weight="bold"))
-    parts.append(_text(380, 124, f"n={n}", TEXT_SIZE - 1, "middle"))
-    return Markup("".join(parts) + "</svg>")
-
-
-def profile_words(shares: dict[str, float], n: int, shape: str | None, title: str) -> str:
-    figures = ", ".join(f"{name} {shares.get(level, 0.0):.0f}%" for level, name in LEVEL_NAMES)
-    named = (
-        f" Shape: {SHAPE_NAMES[shape]}."
-        if shape in SHAPES
-        else " Too few audits to name the shape."
-    )
-    return f"{title}: {figures} (n={n}).{named}"

@@ -275,3 +275,18 @@ def test_glance_charts_are_valid_escaped_svg_with_their_figures():
     trend = str(glance_charts.trend_chart([point], 75, "Trend", "week"))
     assert "2 Nov: 80% (95% CI 70–90), n=6. Pass mark 75%." in trend
     assert "<script" not in trend and "href" not in trend
+
+
+def test_a_team_without_audits_gets_an_empty_first_page(client, login_as, make_staff):
+    dan = make_staff("Dan", team="Night desk")
+    login_as("trainer")
+    page = text_of(client.get(f"/teams/{dan.team_id}"))
+    assert "At a glance" in page and "No scored audits" in page
+    assert "nothing to compare with" in page  # no mean score in either period
+    assert "No item is missed more often here than elsewhere" in page
+    response = client.get(f"/teams/{dan.team_id}/report.pdf")
+    assert response.status_code == 200
+    assert squeeze("0 of 1 active staff observed") in squeeze(pdf_text(response.data, slice(0, 1)))
+    response = client.get(f"/staff/{dan.id}/report.pdf")
+    assert response.status_code == 200
+    assert squeeze("No open coaching actions.") in squeeze(pdf_text(response.data, slice(0, 1)))
