@@ -19,11 +19,11 @@ from sqlalchemy import Date, cast, func, select
 
 from auditapp import glance_charts, priorities, profile_chart, stats
 from auditapp.extensions import db
-from auditapp.models import Audit, Team
+from auditapp.models import Audit, StaffMember, Team
 
-from . import month_totals
+from . import month_totals, rollups
 from .checklists import available, newest_versions
-from .headline import Figure, active_staff, figures, previous, sums
+from .headline import Figure, Sums, figures, previous
 from .insights import (
     HeatMap,
     InsightFilters,
@@ -34,6 +34,44 @@ from .insights import (
 from .insights_interactions import Profile
 
 WEEKS_UP_TO = 26 * 7  # periods up to half a year are drawn by week, longer ones by month
+
+
+def active_staff_ids(team_id: int | None) -> set[int]:
+    query = select(StaffMember.id).where(StaffMember.active.is_(True))
+    if team_id:
+        query = query.where(StaffMember.team_id == team_id)
+    return set(db.session.execute(query).scalars())
+
+
+def totals_sums(f: InsightFilters, active: set[int]) -> Sums:
+    """The headline sums of the filters' period from the month totals (two reads): the
+    audit totals by staff member (coverage is the active ones among them) and the item
+    totals' critical failures."""
+    per_staff = month_totals.read(
+        month_totals.STAFF_RATERS, totals_plan(f), totals_where(f), ["staff_member_id"]
+    )
+    if f.team_id:  # the team's item totals by staff member hold no channel
+        items = month_totals.read(
+            month_totals.STAFF_ITEMS,
+            totals_plan(f, rows_only=bool(f.channel)),
+            totals_where(f),
+            ["checklist_id"],
+        )
+        critical = sum(r.critical_failed or 0 for r in items)
+    else:
+        critical = sum(
+            r[-1] or 0 for r in rollups.item_counts(*f.period(), f.checklist_id, f.channel)
+        )
+    return Sums(
+        sum(r.rows for r in per_staff),
+        sum(r.scored for r in per_staff),
+        sum(r.overall_sum or 0.0 for r in per_staff),
+        sum(r.overall_squares or 0.0 for r in per_staff),
+        sum(r.passed for r in per_staff),
+        sum(r.pass_n for r in per_staff),
+        sum(1 for r in per_staff if r.staff_member_id in active and r.rows > 0),
+        int(critical),
+    )
 
 
 # --- the trend ------------------------------------------------------------------------
@@ -228,8 +266,8 @@ def team_glance(
     start, end = f.period()
     before = previous(start, end)
     f_before = dataclasses.replace(f, date_from=before[0], date_to=before[1])
-    staff = active_staff(f.team_id)
-    heads = figures(sums(audit_conditions(f)), sums(audit_conditions(f_before)), staff)
+    active = active_staff_ids(f.team_id)
+    heads = figures(totals_sums(f, active), totals_sums(f_before, active), len(active))
     checklist_id = heat.checklist_id
     content = newest_versions({checklist_id}).get(checklist_id) if checklist_id else None
     pass_mark = float(content.content.get("pass_mark", 0)) if content else None

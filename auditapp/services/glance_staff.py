@@ -16,16 +16,8 @@ from auditapp.models import Audit, CoachingAction, StaffMember
 from auditapp.services import coaching
 
 from . import month_totals, periods
-from .glance import (
-    Figure,
-    day_sums,
-    figures,
-    misses_by_person,
-    previous,
-    sums,
-    trend_points,
-    worded,
-)
+from .glance import day_sums, misses_by_person, trend_points, worded
+from .headline import Figure, figures, previous, sums
 from .insights import DEFAULT_PERIOD_DAYS
 from .progress import ChecklistProgress, Period, StaffProgress
 

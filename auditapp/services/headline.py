@@ -165,10 +165,3 @@ def sums(conditions: list, critical_conditions: list | None = None) -> Sums:
         int(row[6]),
         int(critical or 0),
     )
-
-
-def active_staff(team_id: int | None) -> int:
-    query = select(func.count(StaffMember.id)).where(StaffMember.active.is_(True))
-    if team_id:
-        query = query.where(StaffMember.team_id == team_id)
-    return int(db.session.scalar(query) or 0)
