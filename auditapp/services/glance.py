@@ -32,45 +32,64 @@ from .insights import (
     totals_where,
 )
 from .insights_interactions import Profile
+from .insights_quality import ItemStats
 
 WEEKS_UP_TO = 26 * 7  # periods up to half a year are drawn by week, longer ones by month
 
 
-def active_staff_ids(team_id: int | None) -> set[int]:
-    query = select(StaffMember.id).where(StaffMember.active.is_(True))
+def active_staff(team_id: int | None) -> int:
+    query = select(func.count(StaffMember.id)).where(StaffMember.active.is_(True))
     if team_id:
         query = query.where(StaffMember.team_id == team_id)
-    return set(db.session.execute(query).scalars())
+    return int(db.session.scalar(query) or 0)
 
 
-def totals_sums(f: InsightFilters, active: set[int]) -> Sums:
-    """The headline sums of the filters' period from the month totals (two reads): the
-    audit totals by staff member (coverage is the active ones among them) and the item
-    totals' critical failures."""
-    per_staff = month_totals.read(
-        month_totals.STAFF_RATERS, totals_plan(f), totals_where(f), ["staff_member_id"]
+def observed(f: InsightFilters) -> int:
+    """Active staff members (of the team) with an audit in the filters' period: one probe
+    of the (staff member, status, observed_at) index each, as on the coverage table."""
+    seen = (
+        select(Audit.id)
+        .where(Audit.staff_member_id == StaffMember.id, *audit_conditions(f))
+        .correlate(StaffMember)
+        .exists()
     )
+    query = select(func.count(StaffMember.id)).where(StaffMember.active.is_(True), seen)
+    if f.team_id:
+        query = query.where(StaffMember.team_id == f.team_id)
+    return int(db.session.scalar(query) or 0)
+
+
+def critical_failures(f: InsightFilters, items: list[ItemStats] | None = None) -> int:
+    """Critical items failed in the period: from the page's item analysis when it has
+    been counted, else from the item totals."""
+    if items is not None:
+        return sum(s.critical_failed for s in items)
     if f.team_id:  # the team's item totals by staff member hold no channel
-        items = month_totals.read(
+        rows = month_totals.read(
             month_totals.STAFF_ITEMS,
             totals_plan(f, rows_only=bool(f.channel)),
             totals_where(f),
             ["checklist_id"],
         )
-        critical = sum(r.critical_failed or 0 for r in items)
-    else:
-        critical = sum(
-            r[-1] or 0 for r in rollups.item_counts(*f.period(), f.checklist_id, f.channel)
-        )
+        return int(sum(r.critical_failed or 0 for r in rows))
+    rows = rollups.item_counts(*f.period(), f.checklist_id, f.channel, critical_only=True)
+    return int(sum(r[-1] or 0 for r in rows))  # the last count: critical failures
+
+
+def totals_sums(f: InsightFilters, items: list[ItemStats] | None = None) -> Sums:
+    """The headline sums of the filters' period: the audit totals (by channel, or by the
+    team's staff members), the active staff observed, the critical failures."""
+    rollup = month_totals.STAFF_RATERS if f.team_id else month_totals.RATERS
+    rows = month_totals.read(rollup, totals_plan(f), totals_where(f), ["checklist_id"])
     return Sums(
-        sum(r.rows for r in per_staff),
-        sum(r.scored for r in per_staff),
-        sum(r.overall_sum or 0.0 for r in per_staff),
-        sum(r.overall_squares or 0.0 for r in per_staff),
-        sum(r.passed for r in per_staff),
-        sum(r.pass_n for r in per_staff),
-        sum(1 for r in per_staff if r.staff_member_id in active and r.rows > 0),
-        int(critical),
+        sum(r.rows for r in rows),
+        sum(r.scored for r in rows),
+        sum(r.overall_sum or 0.0 for r in rows),
+        sum(r.overall_squares or 0.0 for r in rows),
+        sum(r.passed for r in rows),
+        sum(r.pass_n for r in rows),
+        observed(f),
+        critical_failures(f, items),
     )
 
 
@@ -191,18 +210,41 @@ def misses_by_person(rows: Iterable[Any], people: set[int] | None = None) -> dic
     return out
 
 
-def coach_next(f: InsightFilters) -> list[priorities.Priority]:
-    """The team's three things to coach next (the organisation's, without a team)."""
-    group = ["checklist_id", "item_id", "staff_member_id"]
+STAFF_ITEM_GROUP = ["checklist_id", "item_id", "staff_member_id"]
+
+
+def staff_item_rows(f: InsightFilters, checklist_id: str | None = None) -> list:
+    """The item totals of the filters' period by checklist, item and staff member: of the
+    team's members, or (without a team) of everyone on one checklist."""
+    where = totals_where(f)
+    if checklist_id:
+        where["checklist_id"] = checklist_id
     plan = totals_plan(f, rows_only=bool(f.channel))  # the staff totals hold no channel
-    everyone = dataclasses.replace(f, team_id=None)
-    rows = month_totals.read(month_totals.STAFF_ITEMS, plan, totals_where(everyone), group)
-    if f.team_id:
-        members = set(totals_where(f)["staff_member_id"])
-        team = misses_by_person(rows, members)
-        rest = misses_by_person(r for r in rows if r.staff_member_id not in members)
+    return month_totals.read(month_totals.STAFF_ITEMS, plan, where, STAFF_ITEM_GROUP)
+
+
+def coach_next(
+    f: InsightFilters, checklist_id: str | None = None, rows: list | None = None
+) -> list[priorities.Priority]:
+    """The team's three things to coach next against the rest of the organisation (the
+    organisation's own items, on `checklist_id`, without a team). `rows` are the team's
+    staff_item_rows when the page has read them already."""
+    if not f.team_id:
+        # Who missed what, for everyone: one checklist, the heat map's (every checklist
+        # would read the item totals of every staff member, 300 ms at 100,000 audits).
+        if checklist_id is None:
+            return []
+        team = misses_by_person(staff_item_rows(f, checklist_id))
+        rest: dict = {}
     else:
-        team, rest = misses_by_person(rows), {}
+        team = misses_by_person(rows if rows is not None else staff_item_rows(f))
+        everyone = rollups.item_counts(*f.period(), f.checklist_id, f.channel)
+        # The rest of the organisation: everyone's counts less the team's.
+        rest = {
+            (r[0], r[1]): [(r[5] or 0) - team.get((r[0], r[1]), [0])[0],
+                           (r[5] or 0) - (r[6] or 0) - team.get((r[0], r[1]), [0, 0])[1]]
+            for r in everyone
+        }  # fmt: skip
     counts = [
         priorities.ItemMisses(cid, iid, s, m, p, *rest.get((cid, iid), [0, 0])[:2])
         for (cid, iid), (s, m, p) in team.items()
@@ -256,18 +298,23 @@ class Glance:
 
 
 def team_glance(
-    f: InsightFilters, heat: HeatMap, profile: Profile, team_name: str | None
+    f: InsightFilters,
+    heat: HeatMap,
+    profile: Profile,
+    team_name: str | None,
+    items: list[ItemStats] | None = None,
+    staff_items: list | None = None,
 ) -> Glance:
     """The first page for a team (or, without one, all teams), for the filters' period;
-    the heat map and the profile come from the page, already counted."""
+    the heat map, the profile, the item analysis and the team's item totals by staff
+    member come from the page when it has counted them already."""
     if f.team_id and team_name is None:  # a team chosen in the filters of /insights
         team = db.session.get(Team, f.team_id)
         team_name = team.name if team else None
     start, end = f.period()
     before = previous(start, end)
     f_before = dataclasses.replace(f, date_from=before[0], date_to=before[1])
-    active = active_staff_ids(f.team_id)
-    heads = figures(totals_sums(f, active), totals_sums(f_before, active), len(active))
+    heads = figures(totals_sums(f, items), totals_sums(f_before), active_staff(f.team_id))
     checklist_id = heat.checklist_id
     content = newest_versions({checklist_id}).get(checklist_id) if checklist_id else None
     pass_mark = float(content.content.get("pass_mark", 0)) if content else None
@@ -304,6 +351,6 @@ def team_glance(
         sections,
         rows,
         names,
-        coach_next(f),
+        coach_next(f, checklist_id, staff_items),
         drawn,
     )

@@ -156,6 +156,7 @@ class ItemStats:
     met: int
     na: int
     failures: int  # critical failures, or don'ts observed
+    critical_failed: int = 0  # critical items failed (a don't observed may be one too)
 
     @property
     def met_rate(self) -> float | None:
@@ -184,9 +185,13 @@ class ItemStats:
         return out
 
 
-def item_analysis(f: InsightFilters) -> list[ItemStats]:
-    """Per checklist item: how often it was scored, met and N/A in the slice."""
-    rows = _counts_from_staff_totals(f) if f.team_id else _counts_from_day_totals(f)
+def item_analysis(f: InsightFilters, staff_rows: list | None = None) -> list[ItemStats]:
+    """Per checklist item: how often it was scored, met and N/A in the slice. A team page
+    that has read its item totals by staff member (glance.staff_item_rows) passes them."""
+    if staff_rows is not None:
+        rows = _counts_from_staff_rows(staff_rows)
+    else:
+        rows = _counts_from_staff_totals(f) if f.team_id else _counts_from_day_totals(f)
     texts = item_texts({r[0] for r in rows})
     out = []
     for cid, iid, kind, critical, asked, scored, met, na, crit_failed in rows:
@@ -205,6 +210,7 @@ def item_analysis(f: InsightFilters) -> list[ItemStats]:
                 met=met,
                 na=na or 0,
                 failures=failures,
+                critical_failed=crit_failed or 0,
             )
         )
     return out
@@ -233,6 +239,17 @@ def _counts_from_item_rows(f: InsightFilters) -> list:
 
 def _counts_from_day_totals(f: InsightFilters) -> list:
     return rollups.item_counts(*f.period(), f.checklist_id, f.channel)
+
+
+def _counts_from_staff_rows(rows: list) -> list:
+    """The item counts summed over the staff members of item totals by staff member."""
+    sums: dict[tuple[str, str], list] = {}
+    for r in rows:
+        acc = sums.setdefault((r.checklist_id, r.item_id), [r.kind, 0, 0, 0, 0, 0, 0])
+        acc[1] = max(acc[1], r.critical or 0)
+        for i, name in enumerate(rollups.COUNTS, start=2):
+            acc[i] += getattr(r, name) or 0
+    return [(cid, iid, *values) for (cid, iid), values in sorted(sums.items())]
 
 
 def _counts_from_staff_totals(f: InsightFilters) -> list:

@@ -67,16 +67,18 @@ def _filters(form: InsightFilterForm, team_id: int | None) -> ins.InsightFilters
 
 def _context(f: ins.InsightFilters, team: Team | None) -> dict:
     """Every section of the page, as plain data: the first page, then the details."""
-    items = iq.item_analysis(f)
+    staff_items = glance.staff_item_rows(f) if f.team_id else None  # read once for both
+    items = iq.item_analysis(f, staff_items)
     seen = ii.interactions(f)
     raters = iq.rater_consistency(f)
     by_checklist = iq.audits_by_checklist(raters)
     heat = ins.heat_map(f, by_checklist)
+    name = team.name if team else None
     return {
         "filters": f,
         "period": f.period(),
         "audit_count": sum(by_checklist.values()),
-        "glance": glance.team_glance(f, heat, seen.profile, team.name if team else None),
+        "glance": glance.team_glance(f, heat, seen.profile, name, items, staff_items),
         "heat": heat,
         "missed": iq.most_missed(items),
         "failures": ins.critical_failures(f),
