@@ -69,7 +69,7 @@ def css() -> str:
             f"color: {text_colour(background)}; }}"
         )
     lines.append(f".heatmap td.too-few {{ background-color: {GREY}; color: #495057; }}")
-    lines.append(".heatmap td small { color: inherit; opacity: 0.9; }")
+    lines.append(".heatmap td small { color: inherit; }")
     return "\n".join(lines) + "\n"
 
 
