@@ -25,7 +25,7 @@ from conftest import text_of
 from pypdf import PdfReader
 
 from auditapp import glance_charts
-from auditapp.services import glance
+from auditapp.services import glance, trend
 from auditapp.services import insights as ins
 from auditapp.services import insights_interactions as ii
 
@@ -108,9 +108,7 @@ def test_trend_points_merge_days_into_weeks_with_an_interval():
         (monday + timedelta(days=3), 1, 90.0, 8_100.0),  # 90: the week is 80, 80, 90
         (monday + timedelta(days=7), 1, 70.0, 4_900.0),  # the next week: one audit
     ]
-    points, unit = glance.trend_points(
-        days, monday + timedelta(days=1), monday + timedelta(days=20)
-    )
+    points, unit = trend.trend_points(days, monday + timedelta(days=1), monday + timedelta(days=20))
     assert unit == "week"
     assert [p.start for p in points] == [monday + timedelta(days=7 * i) for i in range(3)]
     first, second, third = points
@@ -120,7 +118,7 @@ def test_trend_points_merge_days_into_weeks_with_an_interval():
     assert first.low == pytest.approx(83.333 - 14.34, abs=0.01)
     assert (second.n, second.mean, second.low) == (1, 70.0, None)  # one audit: no interval
     assert (third.n, third.mean) == (0, None)
-    months, unit = glance.trend_points([], date(2026, 1, 15), date(2026, 12, 31))
+    months, unit = trend.trend_points([], date(2026, 1, 15), date(2026, 12, 31))
     assert unit == "month" and len(months) == 12 and months[0].start == date(2026, 1, 1)
 
 

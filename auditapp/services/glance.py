@@ -11,13 +11,13 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from markupsafe import Markup
-from sqlalchemy import Date, cast, func, select
+from sqlalchemy import func, select
 
-from auditapp import glance_charts, priorities, profile_chart, stats
+from auditapp import glance_charts, priorities, profile_chart
 from auditapp.extensions import db
 from auditapp.models import Audit, StaffMember, Team
 
@@ -33,8 +33,7 @@ from .insights import (
 )
 from .insights_interactions import Profile
 from .insights_quality import ItemStats
-
-WEEKS_UP_TO = 26 * 7  # periods up to half a year are drawn by week, longer ones by month
+from .trend import day_sums, trend_points
 
 
 def active_staff(team_id: int | None) -> int:
@@ -91,75 +90,6 @@ def totals_sums(f: InsightFilters, items: list[ItemStats] | None = None) -> Sums
         observed(f),
         critical_failures(f, items),
     )
-
-
-# --- the trend ------------------------------------------------------------------------
-
-
-def _day_column():
-    if db.engine.dialect.name == "postgresql":
-        return cast(Audit.observed_at, Date)
-    return func.date(Audit.observed_at)
-
-
-def day_sums(conditions: list) -> list[tuple[date, int, float, float]]:
-    """(day, scored audits, SUM, SUM of squares) of the audits matching `conditions`."""
-    day = _day_column()
-    rows = db.session.execute(
-        select(
-            day,
-            func.count(Audit.overall),
-            func.sum(Audit.overall),
-            func.sum(Audit.overall * Audit.overall),
-        )
-        .where(*conditions, Audit.overall.is_not(None))
-        .group_by(day)
-    ).all()
-    out = []
-    for d, n, total, squares in rows:
-        d = date.fromisoformat(d) if isinstance(d, str) else d
-        out.append((d, int(n), float(total or 0), float(squares or 0)))
-    return out
-
-
-def bucket_of(day: date, unit: str) -> date:
-    return day - timedelta(days=day.weekday()) if unit == "week" else day.replace(day=1)
-
-
-def trend_points(
-    days: Iterable[tuple[date, int, float, float]], start: date, end: date
-) -> tuple[list[glance_charts.TrendPoint], str]:
-    """Daily sums merged into weeks (periods up to half a year) or months, every bucket of
-    the period listed, empty ones with n=0; and the unit."""
-    unit = "week" if (end - start).days + 1 <= WEEKS_UP_TO else "month"
-    merged: dict[date, list[float]] = {}
-    for day, n, total, squares in days:
-        acc = merged.setdefault(bucket_of(day, unit), [0, 0.0, 0.0])
-        acc[0] += n
-        acc[1] += total
-        acc[2] += squares
-    points, cursor = [], bucket_of(start, unit)
-    while cursor <= end:
-        n, total, squares = merged.get(cursor, [0, 0.0, 0.0])
-        n = int(n)
-        mean = total / n if n else None
-        interval = stats.mean_interval(n, mean, stats.variance_from_sums(n, total, squares))
-        label = f"{cursor.day} {cursor:%b}" if unit == "week" else f"{cursor:%b %Y}"
-        points.append(
-            glance_charts.TrendPoint(
-                cursor,
-                label,
-                n,
-                mean,
-                interval.low if interval else None,
-                interval.high if interval else None,
-            )
-        )
-        if unit == "week":
-            cursor += timedelta(days=7)
-        else:
-            cursor = (cursor + timedelta(days=32)).replace(day=1)
-    return points, unit
 
 
 # --- three things to coach next --------------------------------------------------------
@@ -235,16 +165,16 @@ def coach_next(
         if checklist_id is None:
             return []
         team = misses_by_person(staff_item_rows(f, checklist_id))
-        rest: dict = {}
+        rest: dict[tuple[str, str], list[int]] = {}
     else:
         team = misses_by_person(rows if rows is not None else staff_item_rows(f))
-        everyone = rollups.item_counts(*f.period(), f.checklist_id, f.channel)
         # The rest of the organisation: everyone's counts less the team's.
-        rest = {
-            (r[0], r[1]): [(r[5] or 0) - team.get((r[0], r[1]), [0])[0],
-                           (r[5] or 0) - (r[6] or 0) - team.get((r[0], r[1]), [0, 0])[1]]
-            for r in everyone
-        }  # fmt: skip
+        rest = {}
+        for cid, iid, _kind, _critical, _asked, scored, met, *_ in rollups.item_counts(
+            *f.period(), f.checklist_id, f.channel
+        ):
+            own_scored, own_missed, _ = team.get((cid, iid), [0, 0, 0])
+            rest[(cid, iid)] = [(scored or 0) - own_scored, (scored or 0) - (met or 0) - own_missed]
     counts = [
         priorities.ItemMisses(cid, iid, s, m, p, *rest.get((cid, iid), [0, 0])[:2])
         for (cid, iid), (s, m, p) in team.items()

@@ -16,10 +16,11 @@ from auditapp.models import Audit, CoachingAction, StaffMember
 from auditapp.services import coaching
 
 from . import month_totals, periods
-from .glance import day_sums, misses_by_person, trend_points, worded
+from .glance import misses_by_person, worded
 from .headline import Figure, figures, previous, sums
 from .insights import DEFAULT_PERIOD_DAYS
 from .progress import ChecklistProgress, Period, StaffProgress
+from .trend import day_sums, trend_points
 
 TREND_DAYS = 365  # without a start date, the trend shows the last year by month
 
