@@ -59,7 +59,9 @@ def _x_scale(days: Sequence[float]):
     return lambda day: round(LEFT + PAD + (day - low) / (high - low) * span, 1)
 
 
-def _text(x: float, y: float, content: str, size: int = 10, anchor: str = "start", **extra) -> str:
+def svg_text(
+    x: float, y: float, content: str, size: int = 10, anchor: str = "start", **extra
+) -> str:
     attributes = "".join(f' {name.replace("_", "-")}="{value}"' for name, value in extra.items())
     return (
         f'<text x="{x}" y="{y}" font-size="{size}" text-anchor="{anchor}" fill="{TEXT_COLOUR}"'
@@ -120,21 +122,21 @@ def _legend(mark: float | None, trend: bool, words: Words) -> list[str]:
     """One row under the title. Without a trend, its place says why: never on the data."""
     parts, x, y = [], LEFT, 40
     parts.append(f'<circle cx="{x + 5}" cy="{y - 4}" r="3.5" fill="{POINT_COLOUR}"/>')
-    parts.append(_text(x + 14, y, words.point, TEXT_SIZE))
+    parts.append(svg_text(x + 14, y, words.point, TEXT_SIZE))
     x += 20 + 7 * len(words.point)
     if mark is not None:
         parts.append(
             f'<line x1="{x}" y1="{y - 4}" x2="{x + 20}" y2="{y - 4}" stroke="{PASS_COLOUR}" '
             'stroke-width="1.5" stroke-dasharray="5 3"/>'
         )
-        parts.append(_text(x + 26, y, f"{words.mark} {mark:g}%", TEXT_SIZE))
+        parts.append(svg_text(x + 26, y, f"{words.mark} {mark:g}%", TEXT_SIZE))
         x += 140
     if trend:
         parts.append(_polyline([(x, y - 4), (x + 20, y - 4)], TREND_COLOUR, 2.5, "legend-trend"))
-        parts.append(_text(x + 26, y, f"Rolling average of {ROLLING_WINDOW}", TEXT_SIZE))
+        parts.append(svg_text(x + 26, y, f"Rolling average of {ROLLING_WINDOW}", TEXT_SIZE))
     else:
         few = f"Too few {words.one}s to judge a trend"
-        parts.append(_text(x, y, few, TEXT_SIZE, font_style="italic"))
+        parts.append(svg_text(x, y, few, TEXT_SIZE, font_style="italic"))
     return parts
 
 
@@ -156,7 +158,7 @@ def score_chart(
         f"<title>{escape(title)}</title>",
         f"<desc>{escape(label)}</desc>",
         f'<rect x="0" y="0" width="{WIDTH}" height="{HEIGHT}" fill="#ffffff"/>',
-        _text(LEFT, 18, title, TITLE_SIZE, font_weight="bold"),
+        svg_text(LEFT, 18, title, TITLE_SIZE, font_weight="bold"),
     ]
     for value in (0, 25, 50, 75, 100):
         y = y_of(value)
@@ -164,10 +166,10 @@ def score_chart(
             f'<line x1="{LEFT}" y1="{y}" x2="{WIDTH - RIGHT}" y2="{y}" stroke="{GRID_COLOUR}" '
             'stroke-width="1"/>'
         )
-        parts.append(_text(LEFT - 6, y + 4, f"{value}%", TEXT_SIZE, "end"))
+        parts.append(svg_text(LEFT - 6, y + 4, f"{value}%", TEXT_SIZE, "end"))
     parts.append(
-        _text(13, TOP + PLOT_HEIGHT / 2, words.axis, TEXT_SIZE, "middle",
-              transform=f"rotate(-90 13 {TOP + PLOT_HEIGHT / 2})")
+        svg_text(13, TOP + PLOT_HEIGHT / 2, words.axis, TEXT_SIZE, "middle",
+                 transform=f"rotate(-90 13 {TOP + PLOT_HEIGHT / 2})")
     )  # fmt: skip
     if pass_mark is not None:
         pass_y = y_of(pass_mark)
@@ -177,8 +179,8 @@ def score_chart(
         )
     parts.extend(_legend(pass_mark, trend, words))
     if not points:
-        parts.append(_text(LEFT + PLOT_WIDTH / 2, TOP + PLOT_HEIGHT / 2, words.empty,
-                           TEXT_SIZE + 1, "middle"))  # fmt: skip
+        parts.append(svg_text(LEFT + PLOT_WIDTH / 2, TOP + PLOT_HEIGHT / 2, words.empty,
+                              TEXT_SIZE + 1, "middle"))  # fmt: skip
         return Markup("".join(parts) + "</svg>")
     x_of = _x_scale([_day(m) for m, _ in points])
     coords = [(x_of(_day(m)), y_of(v)) for m, v in points]
@@ -195,8 +197,8 @@ def score_chart(
         parts.append(
             f'<line x1="{x}" y1="{axis_y}" x2="{x}" y2="{axis_y + 4}" stroke="{TEXT_COLOUR}"/>'
         )
-        parts.append(_text(x, axis_y + 17, _date_text(moment), TEXT_SIZE, "middle"))
-    parts.append(_text(LEFT + PLOT_WIDTH / 2, HEIGHT - 4, words.when, TEXT_SIZE, "middle"))
+        parts.append(svg_text(x, axis_y + 17, _date_text(moment), TEXT_SIZE, "middle"))
+    parts.append(svg_text(LEFT + PLOT_WIDTH / 2, HEIGHT - 4, words.when, TEXT_SIZE, "middle"))
     return Markup("".join(parts) + "</svg>")
 
 

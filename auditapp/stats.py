@@ -80,3 +80,79 @@ def rolling_mean(values: Sequence[float], window: int) -> list[float]:
             total -= values[i - window]
         out.append(total / min(i + 1, window))
     return out
+
+
+@dataclass(frozen=True)
+class Change:
+    """A figure's change from the previous period with the 95% interval of that change.
+
+    The rule every headline figure follows: the change is *clear* only when its interval
+    leaves out zero (the whole interval is above it, or below); otherwise the page says
+    "no clear change" and draws no arrow, however large the difference looks.
+    """
+
+    difference: float
+    interval: Interval | None  # None: too few audits on one side to say anything
+
+    @property
+    def direction(self) -> str | None:
+        """'up' or 'down' when the change is larger than its uncertainty, else None."""
+        return clear_direction(self.difference, self.interval)
+
+    @property
+    def arrow(self) -> str:
+        return {"up": "↑", "down": "↓"}.get(self.direction or "", "")
+
+
+def clear_direction(difference: float, interval: Interval | None) -> str | None:
+    """'up' / 'down' when the 95% interval of a difference lies wholly above / below zero;
+    None ("no clear change") when it holds zero or there is no interval."""
+    if interval is None:
+        return None
+    if interval.low > 0 and difference > 0:
+        return "up"
+    if interval.high < 0 and difference < 0:
+        return "down"
+    return None
+
+
+def mean_change(
+    n: int, mean: float | None, variance: float | None,
+    n_before: int, mean_before: float | None, variance_before: float | None,
+) -> Change | None:  # fmt: skip
+    """Difference of two means (now minus before) with a 95% interval (Welch: the standard
+    errors add in quadrature; t with the smaller side's degrees of freedom, which errs
+    wide). No interval unless both sides have enough audits to judge."""
+    if mean is None or mean_before is None:
+        return None
+    difference = mean - mean_before
+    if not (enough_to_judge(n) and enough_to_judge(n_before)):
+        return Change(difference, None)
+    if variance is None or variance_before is None:
+        return Change(difference, None)
+    half = t_95(min(n, n_before) - 1) * math.sqrt(variance / n + variance_before / n_before)
+    return Change(difference, Interval(difference - half, difference + half))
+
+
+def proportion_change(k: int, n: int, k_before: int, n_before: int) -> Change | None:
+    """Difference of two percentages (now minus before), in points, with Newcombe's 95%
+    interval built from the two Wilson intervals (it behaves near 0% and 100%)."""
+    if n <= 0 or n_before <= 0:
+        return None
+    p, q = 100 * k / n, 100 * k_before / n_before
+    difference = p - q
+    if not (enough_to_judge(n) and enough_to_judge(n_before)):
+        return Change(difference, None)
+    now, before = wilson(k, n), wilson(k_before, n_before)
+    assert now is not None and before is not None
+    low = difference - math.hypot(p - now.low, before.high - q)
+    high = difference + math.hypot(now.high - p, q - before.low)
+    return Change(difference, Interval(low, high))
+
+
+def count_change(count: int, count_before: int) -> Change:
+    """Difference of two counts over periods of the same length, with a 95% interval that
+    treats each as a Poisson count (variance = the count): ±1.96·√(a + b)."""
+    difference = float(count - count_before)
+    half = Z_95 * math.sqrt(count + count_before)
+    return Change(difference, Interval(difference - half, difference + half))

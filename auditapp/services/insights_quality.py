@@ -156,6 +156,7 @@ class ItemStats:
     met: int
     na: int
     failures: int  # critical failures, or don'ts observed
+    critical_failed: int = 0  # critical items failed (a don't observed may be one too)
 
     @property
     def met_rate(self) -> float | None:
@@ -184,9 +185,13 @@ class ItemStats:
         return out
 
 
-def item_analysis(f: InsightFilters) -> list[ItemStats]:
-    """Per checklist item: how often it was scored, met and N/A in the slice."""
-    rows = _counts_from_staff_totals(f) if f.team_id else _counts_from_day_totals(f)
+def item_analysis(f: InsightFilters, staff_rows: list | None = None) -> list[ItemStats]:
+    """Per checklist item: how often it was scored, met and N/A in the slice. A team page
+    that has read its item totals by staff member (glance.staff_item_rows) passes them."""
+    if staff_rows is not None:
+        rows = _counts_from_staff_rows(staff_rows)
+    else:
+        rows = _counts_from_staff_totals(f) if f.team_id else _counts_from_day_totals(f)
     texts = item_texts({r[0] for r in rows})
     out = []
     for cid, iid, kind, critical, asked, scored, met, na, crit_failed in rows:
@@ -205,6 +210,7 @@ def item_analysis(f: InsightFilters) -> list[ItemStats]:
                 met=met,
                 na=na or 0,
                 failures=failures,
+                critical_failed=crit_failed or 0,
             )
         )
     return out
@@ -235,6 +241,17 @@ def _counts_from_day_totals(f: InsightFilters) -> list:
     return rollups.item_counts(*f.period(), f.checklist_id, f.channel)
 
 
+def _counts_from_staff_rows(rows: list) -> list:
+    """The item counts summed over the staff members of item totals by staff member."""
+    sums: dict[tuple[str, str], list] = {}
+    for r in rows:
+        acc = sums.setdefault((r.checklist_id, r.item_id), [r.kind, 0, 0, 0, 0, 0, 0])
+        acc[1] = max(acc[1], r.critical or 0)
+        for i, name in enumerate(rollups.COUNTS, start=2):
+            acc[i] += getattr(r, name) or 0
+    return [(cid, iid, *values) for (cid, iid), values in sorted(sums.items())]
+
+
 def _counts_from_staff_totals(f: InsightFilters) -> list:
     """A team's item counts from the month totals of its staff members (a staff member who
     changes teams takes their audits along, as on every team page)."""
@@ -247,3 +264,31 @@ def _counts_from_staff_totals(f: InsightFilters) -> list:
     ordered = sorted(rows, key=lambda r: (r.checklist_id, r.item_id))
     names = ("checklist_id", "item_id", "kind", "critical", *rollups.COUNTS)
     return [tuple(getattr(r, name) for name in names) for r in ordered]
+
+
+@dataclass(frozen=True)
+class ItemGroup:
+    """One checklist's items in the item analysis: the flagged ones (items that tell
+    nothing, critical items never failed, don'ts never seen) first, then the rest, least
+    often met first."""
+
+    checklist_id: str
+    flagged: list[ItemStats]
+    others: list[ItemStats]
+
+
+def item_groups(stats: list[ItemStats]) -> list[ItemGroup]:
+    """The item analysis grouped by checklist, most flagged checklist first."""
+    by_checklist: dict[str, list[ItemStats]] = {}
+    for s in stats:
+        by_checklist.setdefault(s.checklist_id, []).append(s)
+    groups = []
+    for checklist_id, rows in by_checklist.items():
+        flagged = [s for s in rows if s.flags]
+        others = sorted(
+            (s for s in rows if not s.flags),
+            key=lambda s: (not s.enough, 101.0 if s.met_rate is None else s.met_rate, s.item_id),
+        )
+        groups.append(ItemGroup(checklist_id, flagged, others))
+    groups.sort(key=lambda g: (-len(g.flagged), g.checklist_id))
+    return groups

@@ -262,6 +262,15 @@ def month_label(column):
     return func.to_char(column, literal_column("'YYYY-MM'"))
 
 
+def _row_column(name: str):
+    """The audit-row column a total's key is made from (an item's or section's id lives on
+    the item or section rows)."""
+    for model in (Audit, AuditItem, AuditSection):
+        if hasattr(model, name):
+            return getattr(model, name)
+    raise AttributeError(name)
+
+
 def read(
     rollup: Rollup,
     plan: Plan,
@@ -296,7 +305,7 @@ def read(
         )
     for span in plan.days:
         lead = [month_label(Audit.observed_at)] if by_month else []
-        where_rows = conditions(lambda n: getattr(Audit, n))
+        where_rows = conditions(_row_column)
         parts.append(
             _from_rows(rollup, [*_observed(span.first, span.last), *where_rows], lead, span.sign)
         )

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from auditapp.models import StaffMember
 from auditapp.pdf import render_pdf
 
-from .progress import StaffProgress
+from .glance_staff import staff_glance
+from .progress import Period, staff_progress
 from .reports import printable_html
 
 
-def progress_pdf(report: StaffProgress) -> bytes:
-    """The same per-checklist blocks and charts as the progress page, on paper."""
-    return render_pdf(printable_html("pdf/staff_report.html", report=report))
+def progress_pdf(staff: StaffMember, period: Period) -> bytes:
+    """A first page of pictures (glance_staff), then the same per-checklist blocks and
+    charts as the progress page."""
+    report = staff_progress(staff, period)
+    glance = staff_glance(staff, report)
+    return render_pdf(printable_html("pdf/staff_report.html", report=report, glance=glance))

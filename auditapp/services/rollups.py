@@ -181,7 +181,14 @@ def rebuild_all(session: Session) -> None:
     month_totals.rebuild(session)
 
 
-def item_counts(start: date, end: date, checklist_id: str | None, channel: str | None):
+def item_counts(
+    start: date,
+    end: date,
+    checklist_id: str | None,
+    channel: str | None,
+    *,
+    critical_only: bool = False,
+):
     """Per (checklist, item) over the days start..end, both included: kind, critical (0/1),
     asked, scored, met, N/A and critical failures. Whole calendar months are read from the
     month totals, plus or minus the days at the period's edges from the day totals
@@ -191,11 +198,26 @@ def item_counts(start: date, end: date, checklist_id: str | None, channel: str |
     parts = []
     if plan.first_month is not None:
         parts.append(
-            _sums(m, m.month >= plan.first_month, m.month <= plan.last_month, checklist_id, channel)
+            _sums(
+                m,
+                m.month >= plan.first_month,
+                m.month <= plan.last_month,
+                checklist_id,
+                channel,
+                critical_only=critical_only,
+            )
         )
     for span in plan.days:
         parts.append(
-            _sums(d, d.day >= span.first, d.day <= span.last, checklist_id, channel, span.sign)
+            _sums(
+                d,
+                d.day >= span.first,
+                d.day <= span.last,
+                checklist_id,
+                channel,
+                span.sign,
+                critical_only=critical_only,
+            )
         )
     if not parts:
         return []
@@ -214,8 +236,19 @@ def item_counts(start: date, end: date, checklist_id: str | None, channel: str |
     ).all()
 
 
-def _sums(table, after, before, checklist_id: str | None, channel: str | None, sign: int = 1):
+def _sums(
+    table,
+    after,
+    before,
+    checklist_id: str | None,
+    channel: str | None,
+    sign: int = 1,
+    *,
+    critical_only: bool = False,
+):
     conditions = [after, before]
+    if critical_only:
+        conditions.append(table.critical.is_(True))
     if checklist_id:
         conditions.append(table.checklist_id == checklist_id)
     if channel:

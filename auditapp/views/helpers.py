@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask, current_app, g
 
-from auditapp import clock
+from auditapp import clock, colour_scale
 from auditapp.checklists import CHANNEL_LABELS
 from auditapp.services.checklists import available, newest_versions
 from auditapp.vocabulary import CUSTOMER_TYPES, OUTCOMES
@@ -60,7 +60,12 @@ def item_text(item_id: str, checklist_id: str) -> str:
 
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters.update(
-        pct=pct, when=when, wall=wall, checklist_title=checklist_title, item_text=item_text
+        pct=pct,
+        when=when,
+        wall=wall,
+        checklist_title=checklist_title,
+        item_text=item_text,
+        heat_step=colour_scale.step,
     )
 
     @app.context_processor

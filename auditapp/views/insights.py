@@ -14,7 +14,7 @@ from auditapp.extensions import db
 from auditapp.forms import WholeNumberField, optional_int, options
 from auditapp.models import Team
 from auditapp.pdf import render_pdf
-from auditapp.services import choices, event_log, plan_compliance, reports
+from auditapp.services import choices, event_log, glance, plan_compliance, reports
 from auditapp.services import insights as ins
 from auditapp.services import insights_interactions as ii
 from auditapp.services import insights_quality as iq
@@ -65,22 +65,27 @@ def _filters(form: InsightFilterForm, team_id: int | None) -> ins.InsightFilters
     )
 
 
-def _context(f: ins.InsightFilters) -> dict:
-    """Every section of the page, as plain data."""
-    items = iq.item_analysis(f)
+def _context(f: ins.InsightFilters, team: Team | None) -> dict:
+    """Every section of the page, as plain data: the first page, then the details."""
+    staff_items = glance.staff_item_rows(f) if f.team_id else None  # read once for both
+    items = iq.item_analysis(f, staff_items)
     seen = ii.interactions(f)
     raters = iq.rater_consistency(f)
     by_checklist = iq.audits_by_checklist(raters)
+    heat = ins.heat_map(f, by_checklist)
+    name = team.name if team else None
     return {
         "filters": f,
         "period": f.period(),
         "audit_count": sum(by_checklist.values()),
-        "heat": ins.heat_map(f, by_checklist),
+        "glance": glance.team_glance(f, heat, seen.profile, name, items, staff_items),
+        "heat": heat,
         "missed": iq.most_missed(items),
         "failures": ins.critical_failures(f),
         "coverage": ins.coverage(f, per_supervisor=iq.audits_by_supervisor(raters)),
         "raters": [r for r in raters if r.n],  # wholly N/A audits have no mean to compare
         "items": items,
+        "item_groups": iq.item_groups(items),
         "by_channel": seen.by_channel,
         "by_customer": seen.by_customer_type,
         "bands": seen.bands,
@@ -92,7 +97,7 @@ def _page(team: Team | None):
     form = _form()
     if not form.validate():
         return render_template("insights/index.html", form=form, team=team, data=None), 400
-    data = _context(_filters(form, team.id if team else None))
+    data = _context(_filters(form, team.id if team else None), team)
     return render_template("insights/index.html", form=form, team=team, data=data)
 
 
@@ -118,7 +123,7 @@ def team_report(team_id: int):
     form = _form()
     if not form.validate():
         return render_template("insights/index.html", form=form, team=team, data=None), 400
-    data = _context(_filters(form, team.id))
+    data = _context(_filters(form, team.id), team)
     plans = plan_compliance.for_team(team.id, data["period"][1])
     html = reports.printable_html(
         "pdf/team_report.html", team=team, data=data, form=form, plans=plans

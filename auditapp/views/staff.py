@@ -104,7 +104,7 @@ def report_pdf(staff_id: int):
     form = ProgressFilterForm(request.args)
     if request.args and not form.validate():
         return render_template("staff/show.html", staff=staff, form=form, report=None), 400
-    pdf = progress_pdf(progress.staff_progress(staff, form.period()))
+    pdf = progress_pdf(staff, form.period())
     # Logged once made: a report that fails to render was never handed out.
     event_log.record_now("printed", current_user, f"staff report {staff.id}", period=form.period())
     return pdf_response(pdf, f"progress-{staff.id}.pdf")
