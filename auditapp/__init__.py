@@ -176,6 +176,7 @@ def register_blueprints(app: Flask) -> None:
         "jobs",
         "mail_log",
         "plans",
+        "offline",
     ):
         app.register_blueprint(import_module(f"auditapp.views.{name}").bp)
     import_module("auditapp.views.auth").require_login_everywhere(app)

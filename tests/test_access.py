@@ -334,6 +334,10 @@ PAGES = [
     ("GET", "/calibration/{calibration}/results.json", dict.fromkeys(ROLES, 403)),
     ("GET", "/calibration/{calibration}/results.pdf", dict.fromkeys(ROLES, 403)),
     ("GET", "/calibration/{calibration}/material", {**allowed(READERS_ONLY, 404)}),  # none
+    # Scoring offline: the package a supervisor's device keeps; a POST with no JSON body is
+    # the endpoint's 400.
+    ("GET", "/offline/package.json", SUPERVISOR_ONLY),
+    ("POST", "/offline/audits", allowed(SUPERVISOR_ONLY, 400)),
 ]
 
 TABLE = [

@@ -1,0 +1,155 @@
+"""JSON endpoints for scoring offline (issue 19; services/offline.py): the package a
+supervisor's device keeps, and the audits it sends when the connection returns.
+
+The device sends an audit with a CSRF token in the X-CSRFToken header (Flask-WTF checks it
+before the view, as for every form) and is answered in JSON: 201 stored, 200 stored already
+(the same form token sent again), 409 a different copy of an audit already submitted, 422
+what cannot be stored and why (by field), 400 a body that is not an audit at all.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify, request, url_for
+from flask_login import current_user
+from werkzeug.datastructures import MultiDict
+
+from auditapp.forms import build_audit_form, comment_field_name, item_field_name
+from auditapp.services import audits as audit_service
+from auditapp.services import offline
+
+from . import audit_forms as af
+from .access import roles_required
+
+bp = Blueprint("offline", __name__, url_prefix="/offline")
+
+INTERACTION_FIELDS = (
+    "channel",
+    "observed_at",
+    "customer_type",
+    "duration_minutes",
+    "outcome",
+    "monetary_value",
+    "notes",
+)
+
+
+@bp.route("/package.json")
+@roles_required("supervisor")
+def package():
+    return jsonify(offline.package(current_user))
+
+
+@bp.route("/audits", methods=["POST"])
+@roles_required("supervisor")
+def send():
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return _problem(400, "Send the audit as a JSON object.")
+    staff_id = body.get("staff_member_id")
+    if type(staff_id) is not int or not 0 < staff_id < 2**31:
+        return _problem(400, "staff_member_id must be a staff member's id (a whole number).")
+    fingerprint = body.get("fingerprint")
+    checklist = offline.pinned_checklist(fingerprint) if isinstance(fingerprint, str) else None
+    if checklist is None:
+        return _problem(
+            422,
+            "This checklist version is not known here: refresh what is kept offline, "
+            "then score the audit again.",
+            field="fingerprint",
+        )
+    staff = offline.staff_member(staff_id)
+    if staff is None:
+        return _problem(422, "There is no such staff member.", field="staff_member_id")
+    try:
+        formdata = _formdata(body, checklist)
+    except ValueError as exc:
+        return _problem(400, str(exc))
+    form = build_audit_form(checklist, formdata=formdata, meta={"csrf": False})
+    if not form.validate():
+        return jsonify(
+            status="invalid",
+            message="The audit cannot be stored as it is: see each field's problem.",
+            problems={name: list(errors) for name, errors in form.errors.items()},
+        ), 422
+    entry = af.answers_from(form, checklist)
+    submit = bool(form.submit.data)
+    stored = offline.earlier(form.token.data, current_user, entry.answers, staff.id)
+    if stored is not None and stored.audit.status == "submitted":
+        if stored.same:
+            return _stored(stored.audit, 200)
+        return jsonify(
+            status="conflict",
+            message=(
+                "This audit was already submitted, and what is stored differs from this "
+                "copy (it was amended, or sent with other answers). Nothing was changed; "
+                "the copy's answers are kept for you to review."
+            ),
+            answers=entry.answers,
+            comments=entry.comments,
+        ), 409
+    try:
+        audit, created = audit_service.start(
+            supervisor=current_user,
+            staff=staff,
+            checklist=checklist,
+            token=form.token.data,
+            interaction=af.interaction_from(form),
+            entry=entry,
+            submit=submit,
+        )
+    except audit_service.AuditError as exc:
+        return jsonify(
+            status="invalid",
+            message="; ".join(exc.problems.values()),
+            problems={_field(k): [v] for k, v in exc.problems.items()},
+        ), 422
+    return _stored(audit, 201 if created else 200)
+
+
+def _formdata(body: dict[str, Any], checklist) -> MultiDict:
+    """The JSON audit as the scoring form's fields, so that it is checked by the very rules
+    the form page uses."""
+    answers, comments = body.get("answers", {}), body.get("comments", {})
+    interaction = body.get("interaction", {})
+    if not all(isinstance(x, dict) for x in (answers, comments, interaction)):
+        raise ValueError("answers, comments and interaction must be JSON objects.")
+    values = [("token", body.get("token")), ("fingerprint", body.get("fingerprint"))]
+    values += [(name, interaction.get(name)) for name in INTERACTION_FIELDS]
+    if interaction.get("lead_captured") is True:
+        values.append(("lead_captured", "y"))
+    for _, item in checklist.iter_items():
+        values.append((item_field_name(item.id), answers.get(item.id)))
+        values.append((comment_field_name(item.id), comments.get(item.id)))
+    values.append(("submit" if body.get("submit") is True else "save_draft", "y"))
+    for name, value in values:
+        if value is not None and not isinstance(value, str | int | float):
+            raise ValueError(f"{name} must be a string or a number.")
+    return MultiDict([(k, str(v)) for k, v in values if v is not None and v != ""])
+
+
+def _field(key: str) -> str:
+    """A service's problem key as the form field it belongs to, as the form page shows it."""
+    if key.startswith("item:"):
+        return item_field_name(key[5:])
+    return key or "form"
+
+
+def _stored(audit, status: int):
+    return jsonify(
+        status=audit.status,
+        id=audit.id,
+        overall=None if audit.overall is None else float(audit.overall),
+        passed=audit.passed,
+        url=url_for("audits.show", audit_id=audit.id)
+        if audit.status == "submitted"
+        else url_for("audits.edit", audit_id=audit.id),
+    ), status
+
+
+def _problem(status: int, message: str, field: str | None = None):
+    body: dict[str, Any] = {"status": "invalid", "message": message}
+    if field:
+        body["problems"] = {field: [message]}
+    return jsonify(body), status
