@@ -336,6 +336,8 @@ PAGES = [
     ("GET", "/calibration/{calibration}/material", {**allowed(READERS_ONLY, 404)}),  # none
     # Scoring offline: the package a supervisor's device keeps; a POST with no JSON body is
     # the endpoint's 400.
+    ("GET", "/offline/", SUPERVISOR_ONLY),
+    ("GET", "/offline/sw.js", SUPERVISOR_ONLY),
     ("GET", "/offline/package.json", SUPERVISOR_ONLY),
     ("POST", "/offline/audits", allowed(SUPERVISOR_ONLY, 400)),
 ]

@@ -4,6 +4,7 @@ checklist version the device's form showed."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from datetime import datetime, timedelta
@@ -63,7 +64,12 @@ def test_the_package_holds_the_checklists_in_use_and_the_roster(ready, make_staf
     _, staff, fingerprint, kept = ready
     [checklist] = kept["checklists"]
     assert (checklist["id"], checklist["title"]) == ("counter-basics", "Counter basics")
-    assert checklist["content"]["sections"][0]["items"][0]["id"] == "greeted"
+    # The form page's own fields, without the hidden ones (the device makes its token).
+    assert 'name="item_greeted"' in checklist["form_html"]
+    assert 'name="channel"' in checklist["form_html"]
+    assert 'name="token"' not in checklist["form_html"]
+    assert 'name="csrf_token"' not in checklist["form_html"]
+    assert kept["supervisor"] == ready[0].id and kept["csrf_token"]
     assert kept["staff"] == [{"id": staff.id, "label": "Ana Lopez (Front desk)"}]
     assert kept["refreshed_at"][:4] == str(datetime.now().year)
     # Stored on the server as soon as it is handed out.
@@ -147,6 +153,7 @@ def test_a_stale_copy_of_an_amended_audit_is_refused_with_its_answers_kept(clien
     body = response.get_json()
     assert "already submitted" in body["message"]
     assert body["answers"]["smiled"] == "often"  # the device's copy, for review
+    assert body["url"] == stored["url"]  # the supervisor's own audit, to compare
     db.session.expire_all()
     assert db.session.get(Audit, stored["id"]).answers["smiled"] == "sometimes"
     assert audits_stored() == 1
@@ -223,9 +230,8 @@ def test_a_send_without_a_good_csrf_token_is_refused_and_one_with_it_is_stored(a
         response = device.post("/offline/audits", json=sent, headers=header)
         assert response.status_code == 400, header
     assert audits_stored() == 0
-    # A fresh token for the device after its login, from any page it opens.
-    page = device.get("/").get_data(as_text=True)
-    fresh = re.search(CSRF_INPUT, page)[1]
+    # The device takes a fresh token from the package before it sends what waits.
+    fresh = device.get("/offline/package.json").get_json()["csrf_token"]
     response = device.post("/offline/audits", json=sent, headers={"X-CSRFToken": fresh})
     assert response.status_code == 201, response.get_data(as_text=True)[:300]
     assert audits_stored() == 1
@@ -237,3 +243,41 @@ def test_a_body_over_the_size_limit_is_refused_and_nothing_is_stored(client, rea
     sent["interaction"]["notes"] = "x" * (app.config["MAX_CONTENT_LENGTH"] + 1)
     assert client.post("/offline/audits", json=sent).status_code == 413
     assert audits_stored() == 0
+
+
+def test_the_service_worker_keeps_the_offline_page_and_files_that_exist(client, ready):
+    response = client.get("/offline/sw.js")
+    assert response.mimetype == "text/javascript"
+    assert response.headers["Service-Worker-Allowed"] == "/"
+    body = response.get_data(as_text=True)
+    shell = json.loads(re.search(r"const SHELL = (\[.*?\]);", body)[1])
+    assert shell[0] == "/offline/"
+    assert "/static/offline/app.js" in shell and "/static/manifest.webmanifest" in shell
+    for url in shell:
+        with client.get(url) as kept:
+            assert kept.status_code == 200, url
+    # The cache's name follows the files kept: a release that changes one replaces them all.
+    assert re.search(r'const CACHE = "auditapp-shell-[0-9a-f]{12}";', body)
+
+
+def test_the_offline_page_says_what_it_needs_and_loads_its_script(client, ready):
+    page = client.get("/offline/").get_data(as_text=True)
+    assert "<noscript>" in page and "Scoring offline needs JavaScript" in page
+    assert '<script type="module" src="/static/offline/page.js"></script>' in page
+    assert 'rel="manifest"' in page
+
+
+def test_only_a_supervisors_pages_carry_the_badge_and_the_offline_script(client, login_as):
+    login_as("supervisor")
+    page = client.get("/").get_data(as_text=True)
+    assert 'id="offline-badge"' in page and "/static/offline/app.js" in page
+    client.post("/logout")
+    login_as("trainer")
+    page = client.get("/").get_data(as_text=True)
+    assert 'id="offline-badge"' not in page and "/static/offline/app.js" not in page
+
+
+def test_logging_out_tells_the_browser_to_clear_what_the_device_kept(client, ready):
+    response = client.post("/logout")
+    assert response.headers["Clear-Site-Data"] == '"cache", "storage"'
+    assert client.get("/offline/package.json").status_code == 302

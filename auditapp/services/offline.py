@@ -12,7 +12,7 @@ trusted.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
 
 from sqlalchemy import select
 
@@ -24,8 +24,18 @@ from auditapp.models import Audit, ChecklistVersion, StaffMember, User
 from . import checklists, choices, event_log
 
 
-def package(user: User) -> dict[str, Any]:
-    """What `user`'s device keeps to score offline, as JSON-ready data."""
+@dataclass(frozen=True)
+class Package:
+    """What a supervisor's device keeps to score offline."""
+
+    refreshed_at: datetime
+    checklists: list[Checklist]  # each stored here, so it can be pinned by its fingerprint
+    staff: list[tuple[int, str]]  # (id, "name (team)") of the staff members who can be observed
+
+
+def package(user: User) -> Package:
+    """What `user`'s device keeps to score offline; the checklist versions it names are
+    stored here first."""
     current = sorted(checklists.available().values(), key=lambda c: c.title.casefold())
     known = set(
         db.session.scalars(
@@ -39,20 +49,7 @@ def package(user: User) -> dict[str, Any]:
         checklists.stored_version(checklist, by=user)  # logs checklist_version_stored
     if new:
         event_log.commit()
-    return {
-        "refreshed_at": clock.local_now().isoformat(timespec="minutes"),
-        "checklists": [
-            {
-                "id": c.id,
-                "title": c.title,
-                "version": c.version,
-                "fingerprint": c.fingerprint,
-                "content": c.to_snapshot(),
-            }
-            for c in current
-        ],
-        "staff": [{"id": i, "label": label} for i, label in choices.active_staff()],
-    }
+    return Package(clock.local_now(), current, choices.active_staff())
 
 
 def pinned_checklist(fingerprint: str) -> Checklist | None:

@@ -142,7 +142,11 @@ def logout():
     logins.end(current_user if current_user.is_authenticated else None, session.get(LOGIN_TOKEN))
     end_session()
     flash("You are logged out.", "info")
-    return redirect(url_for("auth.login"))
+    response = redirect(url_for("auth.login"))
+    # A shared tablet: nothing one supervisor kept for scoring offline may be left for the
+    # next (static/offline/store.js deletes it too, before the page leaves).
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
 
 
 def too_many_attempts(error: RateLimitExceeded):

@@ -9,17 +9,24 @@ what cannot be stored and why (by field), 400 a body that is not an audit at all
 
 from __future__ import annotations
 
+import functools
+import hashlib
+from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, jsonify, request, url_for
+from flask import Blueprint, current_app, jsonify, render_template, request, url_for
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
+from auditapp.checklists import Checklist
 from auditapp.forms import build_audit_form, comment_field_name, item_field_name
 from auditapp.services import audits as audit_service
 from auditapp.services import offline
 
 from . import audit_forms as af
+from . import form_cache
 from .access import roles_required
 
 bp = Blueprint("offline", __name__, url_prefix="/offline")
@@ -35,10 +42,72 @@ INTERACTION_FIELDS = (
 )
 
 
+# What the service worker keeps so that the app opens with no connection: the offline page
+# (the one page that works offline) and the files every page loads. No other page is kept.
+SHELL_STATIC = (
+    "app.css",
+    "heatmap.css",
+    "glance.css",
+    "favicon.svg",
+    "manifest.webmanifest",
+    "icons/icon-192.png",
+    "icons/icon-512.png",
+    "offline/app.js",
+    "offline/form.js",
+    "offline/store.js",
+    "offline/send.js",
+    "offline/page.js",
+)
+SHELL_BOOTSTRAP = ("css/bootstrap.min.css", "umd/popper.min.js", "js/bootstrap.min.js")
+
+
+@bp.route("/")
+@roles_required("supervisor")
+def index():
+    """Scoring offline: what is kept on this device, the audits waiting to be sent, and a
+    form to score a new audit with no connection. The page is filled in by
+    static/offline/page.js from the device's own store; without JavaScript it says so."""
+    return render_template("offline/index.html")
+
+
+@bp.route("/sw.js")
+@roles_required("supervisor")
+def service_worker():
+    """The service worker, for the whole site (Service-Worker-Allowed: /). Its cache's name
+    changes whenever a file it keeps changes, so a new release replaces the old files."""
+    shell = [url_for("offline.index")]
+    shell += [url_for("static", filename=name) for name in SHELL_STATIC]
+    shell += [url_for("bootstrap.static", filename=name) for name in SHELL_BOOTSTRAP]
+    body = render_template("offline/sw.js", shell=shell, version=_shell_version())
+    return current_app.response_class(
+        body,
+        mimetype="text/javascript",
+        headers={"Service-Worker-Allowed": "/"},
+    )
+
+
 @bp.route("/package.json")
 @roles_required("supervisor")
 def package():
-    return jsonify(offline.package(current_user))
+    """What the device keeps: each checklist's blank form (rendered here, as the form page
+    renders it), the roster, and a fresh CSRF token for sending what waits."""
+    kept = offline.package(current_user)
+    return jsonify(
+        supervisor=current_user.id,
+        refreshed_at=kept.refreshed_at.isoformat(timespec="minutes"),
+        csrf_token=generate_csrf(),
+        checklists=[
+            {
+                "id": c.id,
+                "title": c.title,
+                "version": c.version,
+                "fingerprint": c.fingerprint,
+                "form_html": _blank_form(c),
+            }
+            for c in kept.checklists
+        ],
+        staff=[{"id": i, "label": label} for i, label in kept.staff],
+    )
 
 
 @bp.route("/audits", methods=["POST"])
@@ -88,6 +157,9 @@ def send():
             ),
             answers=entry.answers,
             comments=entry.comments,
+            url=url_for("audits.show", audit_id=stored.audit.id)
+            if stored.audit.supervisor_id == current_user.id
+            else None,
         ), 409
     try:
         audit, created = audit_service.start(
@@ -153,3 +225,36 @@ def _problem(status: int, message: str, field: str | None = None):
     if field:
         body["problems"] = {field: [message]}
     return jsonify(body), status
+
+
+def _blank_form(checklist: Checklist) -> Markup:
+    """The fields of a new audit's form for this checklist version, without the hidden
+    fields (the device makes its own form token) and with no time filled in."""
+    form = build_audit_form(
+        checklist, formdata=None, meta={"csrf": False}, fingerprint=checklist.fingerprint
+    )
+    return Markup(
+        render_template(
+            "offline/_blank_form.html",
+            checklist=checklist,
+            items=form_cache.blank_items(checklist, form),
+            **form_cache.fields_context(checklist, form),
+        )
+    )
+
+
+def _shell_version() -> str:
+    static = Path(current_app.static_folder)
+    bootstrap = Path(current_app.blueprints["bootstrap"].static_folder)
+    paths = [static / n for n in SHELL_STATIC] + [bootstrap / n for n in SHELL_BOOTSTRAP]
+    return _digest(tuple(paths))
+
+
+@functools.cache
+def _digest(paths: tuple[Path, ...]) -> str:
+    """A digest of the files the service worker keeps (read once per process: they do not
+    change while it runs)."""
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]

@@ -41,6 +41,19 @@ class Server:
     url: str
     netloc: str
     env: dict[str, str]
+    database_url: str
+    checklists: Path  # a copy of checklists/ the server reads: a test may change a file
+
+    def rows(self, sql: str, **params) -> list[tuple]:
+        """What the server's database holds (read straight from it, as an auditor would)."""
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(self.database_url)
+        try:
+            with engine.connect() as connection:
+                return [tuple(r) for r in connection.execute(text(sql), params)]
+        finally:
+            engine.dispose()
 
     def cli(self, *args: str) -> str:
         """`auditapp ARGS` on the server's database; the test fails with its output if it does."""
@@ -94,14 +107,26 @@ def app_server(request, tmp_path_factory) -> Server:
     instance = tmp_path_factory.mktemp("browser-instance")
     # Only the settings chosen here: none of the developer's AUDITAPP_* reach the server.
     env = {k: v for k, v in os.environ.items() if not k.startswith("AUDITAPP_")}
-    env.update(AUDITAPP_INSTANCE_PATH=str(instance), AUDITAPP_SECRET_KEY="browser-tests")
+    checklists = instance / "checklists"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "checklists", checklists)
+    env.update(
+        AUDITAPP_INSTANCE_PATH=str(instance),
+        AUDITAPP_SECRET_KEY="browser-tests",
+        AUDITAPP_CHECKLISTS_DIR=str(checklists),
+    )
     pg_url = None
     if os.environ.get("AUDITAPP_TEST_DATABASE_URL"):
         pg_url = request.getfixturevalue("database_url")  # the schema, built once per session
         _empty_tables(pg_url)
         env["AUDITAPP_DATABASE_URL"] = pg_url
     port = _free_port()
-    server = Server(url=f"http://127.0.0.1:{port}", netloc=f"127.0.0.1:{port}", env=env)
+    server = Server(
+        url=f"http://127.0.0.1:{port}",
+        netloc=f"127.0.0.1:{port}",
+        env=env,
+        database_url=pg_url or f"sqlite:///{instance / 'auditapp.sqlite3'}",
+        checklists=checklists,
+    )
     server.cli("demo")
 
     log = instance / "serve.log"

@@ -75,6 +75,7 @@ class Watch:
         self.errors: list[str] = []
         self.urls: list[str] = []
         self.refused: set[str] = set()  # pages expected to answer 4xx
+        self.disconnected = False  # a test that cuts the connection on purpose
         page.on("request", self._request)
         page.on("console", self._console)
         page.on("pageerror", lambda error: self.errors.append(f"page error: {error}"))
@@ -89,11 +90,18 @@ class Watch:
         """`url` is meant to answer 4xx: Chromium's note on that in the console is no error."""
         self.refused.add(url)
 
+    def expect_disconnection(self) -> None:
+        """The test switches the network off: Chromium's note on each request that could not
+        be made is no error."""
+        self.disconnected = True
+
     def _console(self, message: ConsoleMessage) -> None:
         refusal = message.text.startswith(
             "Failed to load resource: the server responded with a status of 4"
         )
         if refusal and message.location.get("url") in self.refused:
+            return
+        if self.disconnected and "net::ERR_INTERNET_DISCONNECTED" in message.text:
             return
         if message.type == "error":
             self.errors.append(f"console: {message.text} ({message.location.get('url')})")

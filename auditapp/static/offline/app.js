@@ -1,0 +1,94 @@
+// Loaded on every page a supervisor sees: installs the service worker, keeps the device's
+// package fresh, sends waiting audits (now, when the connection returns, and again with a
+// growing pause while some wait), shows how many wait in the navbar, and warns before a
+// logout that would delete them.
+import * as store from "./store.js";
+import { keepWhenOffline } from "./form.js";
+import { refresh, sendWaiting } from "./send.js";
+
+const badge = document.getElementById("offline-badge");
+export const urls = badge ? { ...badge.dataset } : {};
+export const owner = badge ? Number(badge.dataset.user) : null;
+
+const REFRESH_AFTER_MS = 10 * 60 * 1000;
+const FIRST_RETRY_MS = 5000;
+const LAST_RETRY_MS = 5 * 60 * 1000;
+let retryIn = FIRST_RETRY_MS;
+let retryTimer = null;
+const listeners = new Set();
+
+// Pages (the offline page) that show the store are told when it changes.
+export function onChange(listener) {
+  listeners.add(listener);
+}
+
+export function changed(outcome = null) {
+  updateBadge();
+  for (const listener of listeners) listener(outcome);
+}
+
+export async function updateBadge() {
+  if (!badge) return;
+  const count = (await store.audits(owner)).length;
+  badge.querySelector("[data-count]").textContent = String(count);
+  badge.querySelector("[data-label]").textContent =
+    count === 1 ? " audit not sent yet" : " audits not sent yet";
+  badge.hidden = count === 0;
+}
+
+export async function sendNow() {
+  clearTimeout(retryTimer);
+  const outcome = await sendWaiting(urls, owner);
+  if (outcome.unreachable) {
+    retryTimer = setTimeout(sendNow, retryIn);
+    retryIn = Math.min(retryIn * 2, LAST_RETRY_MS);
+  } else {
+    retryIn = FIRST_RETRY_MS;
+  }
+  changed(outcome);
+  return outcome;
+}
+
+export async function refreshPackage() {
+  const kept = await refresh(urls, owner);
+  changed();
+  return kept;
+}
+
+async function keepFresh() {
+  const kept = await store.getPackage(owner);
+  if (kept && Date.now() - Date.parse(kept.fetched_at) < REFRESH_AFTER_MS) return;
+  try {
+    await refreshPackage();
+  } catch {
+    // No connection: what is kept stays until the next page load.
+  }
+}
+
+function warnBeforeLogout() {
+  const form = document.getElementById("logout-form");
+  if (!form) return;
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const count = (await store.audits(owner)).length;
+    const what = count === 1 ? "1 audit has" : `${count} audits have`;
+    const message =
+      `${what} not been sent. Logging out deletes ${count === 1 ? "it" : "them"} ` +
+      "from this device. Log out anyway?";
+    if (count && !window.confirm(message)) return;
+    await store.clearAll();
+    form.submit();
+  });
+}
+
+if (badge) {
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register(urls.sw, { scope: urls.scope }).catch(() => {});
+  }
+  warnBeforeLogout();
+  const scoring = document.querySelector("form[data-offline-page]");
+  if (scoring) keepWhenOffline(scoring, owner);
+  window.addEventListener("online", () => sendNow());
+  updateBadge();
+  if (navigator.onLine) keepFresh().then(sendNow);
+}
