@@ -16,6 +16,7 @@ from auditapp.checklists import load_checklist
 from auditapp.scoring import score
 
 from .helpers import SUPERVISOR, log_in
+from .test_pages import axe_problems, unlabelled_controls
 
 pytestmark = pytest.mark.browser
 
@@ -90,7 +91,7 @@ def waiting_token(page: Page) -> str:
 
 
 def test_the_app_opens_offline_and_an_audit_scored_offline_is_stored_once_online(
-    offline_page: Page, context: BrowserContext, app_server
+    offline_page: Page, context: BrowserContext, app_server, axe_source
 ):
     page = offline_page
     context.set_offline(True)
@@ -106,6 +107,7 @@ def test_the_app_opens_offline_and_an_audit_scored_offline_is_stored_once_online
     expect(page.locator("[data-status]")).to_contain_text("sent when the connection returns")
     token = waiting_token(page)
     expect(page.locator("[data-waiting] tbody tr")).to_contain_text("Waiting to be sent")
+    assert axe_problems(page, axe_source) + unlabelled_controls(page) == []
     badge = page.locator("#offline-badge")
     expect(badge).to_be_visible()
     expect(badge).to_contain_text("1")
@@ -195,7 +197,7 @@ def test_an_audit_is_scored_against_the_version_its_form_showed(
 
 
 def test_a_stale_copy_of_an_amended_audit_is_refused_and_kept_for_review(
-    offline_page: Page, context: BrowserContext, app_server, watch
+    offline_page: Page, context: BrowserContext, app_server, watch, axe_source
 ):
     page = offline_page
     context.set_offline(True)
@@ -229,6 +231,7 @@ def test_a_stale_copy_of_an_amended_audit_is_refused_and_kept_for_review(
     expect(missed).to_be_checked()  # the copy's answers, kept for review
     expect(missed).to_be_disabled()
     expect(page.get_by_role("link", name="Open the stored audit")).to_be_visible()
+    assert axe_problems(page, axe_source) == []
 
 
 def test_logging_out_with_audits_waiting_warns_then_leaves_nothing_on_the_device(

@@ -42,6 +42,7 @@ PAGES = {
         "/audits/new",
         "/audits/new?staff={staff_id}&checklist={checklist_id}",
         "{draft}",  # one of the demo's drafts, listed on the start page
+        "/offline/",
         "{audit}/amend",
         "{staff}/edit",
         "{team}/edit",
