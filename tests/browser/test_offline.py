@@ -287,3 +287,23 @@ def test_the_form_page_keeps_a_new_audit_on_the_device_when_submit_finds_no_conn
     context.set_offline(False)
     expect(page.locator("[data-sent]")).to_contain_text(STAFF_LABEL, timeout=20_000)
     assert len(stored(app_server, token)) == 1
+
+
+def test_with_no_connection_and_the_version_not_kept_the_answers_stay_on_the_form(
+    offline_page: Page, context: BrowserContext, app_server
+):
+    page = offline_page
+    [(staff_id,)] = app_server.rows("SELECT id FROM staff_members WHERE name = 'Ana Lopez'")
+    page.goto(f"/audits/new?staff={staff_id}&checklist=angry-customer")
+    page.evaluate(  # the device kept nothing of this checklist
+        """async () => (await import('/static/offline/store.js')).putPackage({
+            supervisor: Number(document.getElementById('offline-badge').dataset.user),
+            checklists: [], staff: [], fetched_at: new Date().toISOString()})"""
+    )
+    first = page.locator("fieldset.item-row input[type=radio]").first
+    page.locator(f"label[for='{first.get_attribute('id')}']").click()
+    context.set_offline(True)
+    page.get_by_role("button", name="Submit audit").click()
+    expect(page.get_by_role("alert")).to_contain_text("Your answers are still here")
+    expect(first).to_be_checked()
+    assert "/audits/new" in page.url

@@ -7,29 +7,50 @@ import * as store from "./store.js";
 const NOT_KEPT = new Set(["csrf_token", "token", "fingerprint", "submit", "save_draft"]);
 
 export function keepWhenOffline(form, owner) {
-  form.addEventListener("submit", async (event) => {
+  form.addEventListener("submit", (event) => {
     if (navigator.onLine) return;
-    const kept = await store.getPackage(owner).catch(() => null);
-    const checklist = kept?.checklists.find((c) => c.fingerprint === form.elements.fingerprint.value);
-    if (!checklist) return; // this version is not kept: nothing to fill the form again with
+    // Decided now, before any wait: a default prevented later would be too late.
     event.preventDefault();
-    const submit = event.submitter?.name === "submit";
-    const fields = [...new FormData(form)].filter(([name]) => !NOT_KEPT.has(name));
-    await store.putAudit({
-      token: form.elements.token.value,
-      owner,
-      staff_member_id: Number(form.dataset.staffId),
-      staff_label: form.dataset.staffLabel,
-      checklist_title: checklist.title,
-      checklist_version: checklist.version,
-      fingerprint: checklist.fingerprint,
-      form_html: checklist.form_html,
-      fields,
-      state: submit ? "waiting" : "draft",
-      saved_at: new Date().toISOString(),
-      message: null,
-      problems: {},
-    });
-    window.location.assign(form.dataset.offlinePage);
+    keep(form, owner, event.submitter?.name === "submit");
   });
+}
+
+async function keep(form, owner, submit) {
+  const kept = await store.getPackage(owner).catch(() => null);
+  const checklist = kept?.checklists.find((c) => c.fingerprint === form.elements.fingerprint.value);
+  if (!checklist) {
+    // Nothing to fill the form again with later: the answers stay here, on the page.
+    say(
+      form,
+      "No connection, and this checklist version is not kept on this device. Your answers " +
+        "are still here: submit again when the connection returns.",
+    );
+    return;
+  }
+  const fields = [...new FormData(form)].filter(([name]) => !NOT_KEPT.has(name));
+  await store.putAudit({
+    token: form.elements.token.value,
+    owner,
+    staff_member_id: Number(form.dataset.staffId),
+    staff_label: form.dataset.staffLabel,
+    checklist_title: checklist.title,
+    checklist_version: checklist.version,
+    fingerprint: checklist.fingerprint,
+    form_html: checklist.form_html,
+    fields,
+    state: submit ? "waiting" : "draft",
+    saved_at: new Date().toISOString(),
+    message: null,
+    problems: {},
+  });
+  window.location.assign(form.dataset.offlinePage);
+}
+
+function say(form, text) {
+  const alert = document.createElement("div");
+  alert.className = "alert alert-warning";
+  alert.setAttribute("role", "alert");
+  alert.textContent = text;
+  form.before(alert);
+  alert.scrollIntoView();
 }
