@@ -94,6 +94,11 @@ def test_the_app_opens_offline_and_an_audit_scored_offline_is_stored_once_online
     offline_page: Page, context: BrowserContext, app_server, axe_source
 ):
     page = offline_page
+    page.goto("/")  # the supervisor's queue says what the device keeps
+    expect(page.locator("[data-offline-kept]")).to_contain_text(
+        re.compile(r"\d+ checklists and \d+ staff members you can score offline, as of")
+    )
+    page.goto("/offline/")
     context.set_offline(True)
     response = page.reload()
     assert response.from_service_worker
@@ -248,16 +253,27 @@ def test_logging_out_with_audits_waiting_warns_then_leaves_nothing_on_the_device
     warning = (
         "2 audits have not been sent. Logging out deletes them from this device. Log out anyway?"
     )
-    with page.expect_event("dialog") as shown:
-        page.get_by_role("button", name="Log out").click()
-    assert shown.value.message == warning
-    shown.value.dismiss()
+    warnings = []
+
+    def answer(dialog) -> None:  # "Cancel" the first time, "OK" the second
+        warnings.append(dialog.message)
+        dialog.accept() if len(warnings) == 2 else dialog.dismiss()
+
+    page.on("dialog", answer)
+
+    def log_out_and_wait_for(n: int) -> None:
+        page.get_by_role("button", name="Log out").click(no_wait_after=True)
+        for _ in range(100):
+            if len(warnings) == n:
+                return
+            page.wait_for_timeout(100)
+
+    log_out_and_wait_for(1)
+    assert warnings == [warning]
     expect(page.locator("[data-waiting] tbody tr")).to_have_count(2)
     assert len(page.evaluate(KEPT_AUDITS)) == 2  # kept, still signed in
 
-    with page.expect_event("dialog") as shown:
-        page.get_by_role("button", name="Log out").click()
-    shown.value.accept()
+    log_out_and_wait_for(2)
     expect(page.get_by_text("You are logged out.")).to_be_visible()
     left = page.evaluate(
         """async () => ({

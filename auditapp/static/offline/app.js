@@ -24,6 +24,7 @@ export function onChange(listener) {
 
 export function changed(outcome = null) {
   updateBadge();
+  showKept();
   for (const listener of listeners) listener(outcome);
 }
 
@@ -35,6 +36,22 @@ export async function updateBadge() {
     count === 1 ? " audit not sent yet" : " audits not sent yet";
   badge.hidden = count === 0;
 }
+
+// The home page's line on what this device keeps for scoring offline.
+async function showKept() {
+  const line = document.querySelector("[data-offline-kept]");
+  const kept = line && (await store.getPackage(owner));
+  if (!kept) return;
+  line.querySelector("span").textContent = `${keptLine(kept)}.`;
+  line.hidden = false;
+}
+
+export const when = (iso) =>
+  new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+export const count = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
+export const keptLine = (kept) =>
+  `${count(kept.checklists.length, "checklist")} and ${count(kept.staff.length, "staff member")} ` +
+  `you can score offline, as of ${when(kept.fetched_at)}`;
 
 export async function sendNow() {
   clearTimeout(retryTimer);
@@ -90,5 +107,6 @@ if (badge) {
   if (scoring) keepWhenOffline(scoring, owner);
   window.addEventListener("online", () => sendNow());
   updateBadge();
+  showKept();
   if (navigator.onLine) keepFresh().then(sendNow);
 }

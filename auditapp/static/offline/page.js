@@ -3,7 +3,7 @@
 // Nothing here needs the server: a new audit's form is the server's own blank form for that
 // checklist version, kept in the package.
 import * as store from "./store.js";
-import { changed, onChange, owner, refreshPackage, sendNow } from "./app.js";
+import { changed, count, keptLine, onChange, owner, refreshPackage, sendNow, when } from "./app.js";
 
 const root = document.getElementById("offline-app");
 const $ = (selector) => root.querySelector(selector);
@@ -17,9 +17,6 @@ const STATES = {
 const OPEN_LABEL = { draft: "Finish", problem: "Fix", conflict: "Review" };
 let current = null; // the audit open in the form
 
-const when = (iso) =>
-  new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
-const count = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
 function element(tag, attributes = {}, ...children) {
   const node = document.createElement(tag);
@@ -53,10 +50,7 @@ function localNow() {
 async function renderLists() {
   const kept = await store.getPackage(owner);
   if (kept) {
-    $("[data-kept]").textContent =
-      `${count(kept.checklists.length, "checklist")} and ` +
-      `${count(kept.staff.length, "staff member")} you can score offline, ` +
-      `as of ${when(kept.fetched_at)}.`;
+    $("[data-kept]").textContent = `${keptLine(kept)}.`;
   }
   fillStart(kept);
 
