@@ -53,10 +53,11 @@ SHELL_STATIC = (
     "icons/icon-192.png",
     "icons/icon-512.png",
     "offline/app.js",
-    "offline/form.js",
+    "offline/form_page.js",
     "offline/store.js",
     "offline/send.js",
     "offline/page.js",
+    "offline/audit_view.js",
 )
 SHELL_BOOTSTRAP = ("css/bootstrap.min.css", "umd/popper.min.js", "js/bootstrap.min.js")
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import datetime, timedelta
 
 import pytest
 from playwright.sync_api import BrowserContext, Page, Route, expect
@@ -323,3 +324,35 @@ def test_with_no_connection_and_the_version_not_kept_the_answers_stay_on_the_for
     expect(page.get_by_role("alert")).to_contain_text("Your answers are still here")
     expect(first).to_be_checked()
     assert "/audits/new" in page.url
+
+
+def test_an_audit_the_server_refuses_is_kept_with_its_problem_until_it_is_fixed(
+    offline_page: Page, context: BrowserContext, app_server, watch
+):
+    page = offline_page
+    context.set_offline(True)
+    page.get_by_label("Staff member").select_option(label=STAFF_LABEL)
+    page.get_by_label("Checklist").select_option(label=CHECKLIST)
+    page.get_by_role("button", name="Start audit").click()
+    for item in page.locator("fieldset.item-row").all():
+        item.locator("label").first.click()
+    page.get_by_label("When it happened").fill("2099-01-01T10:00")  # a slip of the finger
+    page.get_by_role("button", name="Submit audit").click()
+    token = waiting_token(page)
+
+    watch.expect_refusal(f"{app_server.url}/offline/audits")  # the 422 is the point
+    context.set_offline(False)
+    row = page.locator(f"[data-token='{token}']")
+    expect(row).to_contain_text("Not stored: needs your attention", timeout=20_000)
+    assert stored(app_server, token) == []
+
+    row.get_by_role("button", name=re.compile("Fix")).click()
+    when = page.get_by_label("When it happened")
+    expect(when).to_have_value("2099-01-01T10:00")  # the answers as they were
+    problem = page.locator("#observed_at + [data-problem]")
+    expect(problem).to_be_visible()
+    assert problem.inner_text().strip()
+    when.fill((datetime.now() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"))
+    page.get_by_role("button", name="Submit audit").click()
+    expect(page.locator("[data-sent]")).to_contain_text(STAFF_LABEL, timeout=20_000)
+    assert len(stored(app_server, token)) == 1

@@ -3,7 +3,7 @@
 // growing pause while some wait), shows how many wait in the navbar, and warns before a
 // logout that would delete them.
 import * as store from "./store.js";
-import { keepWhenOffline } from "./form.js";
+import { keepWhenOffline } from "./form_page.js";
 import { refresh, sendWaiting } from "./send.js";
 
 const badge = document.getElementById("offline-badge");

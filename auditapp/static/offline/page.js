@@ -4,26 +4,11 @@
 // checklist version, kept in the package.
 import * as store from "./store.js";
 import { changed, count, keptLine, onChange, owner, refreshPackage, sendNow, when } from "./app.js";
+import { STATES, closeForm, element, isOpen, openForm } from "./audit_view.js";
 
 const root = document.getElementById("offline-app");
 const $ = (selector) => root.querySelector(selector);
-const form = $("[data-audit-form]");
-const STATES = {
-  draft: "Draft",
-  waiting: "Waiting to be sent",
-  problem: "Not stored: needs your attention",
-  conflict: "Not stored: already submitted",
-};
 const OPEN_LABEL = { draft: "Finish", problem: "Fix", conflict: "Review" };
-let current = null; // the audit open in the form
-
-
-function element(tag, attributes = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
-  node.append(...children);
-  return node;
-}
 
 function say(text, kind = "success") {
   $("[data-status]").replaceChildren(
@@ -76,7 +61,7 @@ function waitingRow(audit) {
       OPEN_LABEL[audit.state],
     );
     open.setAttribute("aria-label", `${OPEN_LABEL[audit.state]}: ${audit.staff_label}`);
-    open.addEventListener("click", () => openForm(audit));
+    open.addEventListener("click", () => show(audit));
     actions.append(open);
   }
   const discard = element(
@@ -132,113 +117,22 @@ async function discardAudit(audit) {
   changed();
 }
 
-// ---- one audit's form --------------------------------------------------------------------
+// ---- one audit, starting, sending, refreshing --------------------------------------------
 
-function openForm(audit) {
-  current = audit;
-  // The server's own rendering of the checklist version's blank form (views/offline.py).
-  $("[data-fields]").innerHTML = audit.form_html;
-  fill(audit.fields);
-  const conflict = audit.state === "conflict";
-  for (const control of form.elements) control.disabled = conflict;
-  for (const button of form.querySelectorAll("[type=submit]")) button.hidden = conflict;
-  $("[data-audit-heading]").textContent =
-    audit.state === "new" ? "New audit" : `${STATES[audit.state]}`;
-  $("[data-audit-about]").textContent =
-    `${audit.staff_label} · ${audit.checklist_title} (version ${audit.checklist_version})`;
-  showProblems(audit);
-  $("[data-lists]").hidden = true;
-  $("[data-audit]").hidden = false;
+function show(audit) {
   say("");
-  $("[data-audit-heading]").focus();
-}
-
-function closeForm() {
-  current = null;
-  $("[data-fields]").replaceChildren();
-  $("[data-audit]").hidden = true;
-  $("[data-lists]").hidden = false;
-}
-
-function fill(fields) {
-  for (const [name, value] of fields) {
-    const control = form.elements.namedItem(name);
-    if (!control) continue;
-    if (control instanceof RadioNodeList) control.value = value;
-    else if (control.type === "checkbox" || control.type === "radio") control.checked = true;
-    else control.value = value;
-  }
-}
-
-function showProblems(audit) {
-  const box = $("[data-audit-message]");
-  box.replaceChildren();
-  const unplaced = [];
-  for (const [name, errors] of Object.entries(audit.problems || {})) {
-    const field = document.getElementById(name);
-    if (!field || !form.contains(field)) {
-      unplaced.push(...errors);
-      continue;
-    }
-    field.after(element("div", { class: "invalid-feedback d-block", role: "alert" }, errors.join(" ")));
-  }
-  if (!audit.message && !unplaced.length) return;
-  const alert = element("div", { class: "alert alert-danger", role: "alert" }, audit.message || "");
-  for (const text of unplaced) alert.append(element("p", { class: "mb-0" }, text));
-  if (audit.stored_url) {
-    alert.append(" ", element("a", { class: "alert-link", href: audit.stored_url }, "Open the stored audit"));
-  }
-  box.append(alert);
-}
-
-// Items asked on the chosen channel that have no answer (the server checks again).
-function unanswered() {
-  const channel = form.elements.namedItem("channel")?.value;
-  return [...form.querySelectorAll("fieldset.item-row")].filter((item) => {
-    const only = item.dataset.channels;
-    if (only && !only.split(" ").includes(channel)) return false;
-    return !item.querySelector("input[type=radio]:checked");
+  openForm(audit, (saved) => {
+    const who = saved.staff_label;
+    say(
+      saved.state === "waiting"
+        ? `The audit of ${who} is kept on this device and sent ${navigator.onLine ? "now" : "when the connection returns"}.`
+        : `Draft saved on this device for ${who}. Finish it from the list below.`,
+    );
+    changed();
+    if (saved.state === "waiting" && navigator.onLine) sendNow();
   });
 }
 
-form.addEventListener("submit", async (event) => {
-  event.preventDefault();
-  const submit = event.submitter?.name === "submit";
-  if (submit) {
-    const missing = unanswered();
-    if (missing.length) {
-      current.message =
-        `${count(missing.length, "item")} still need${missing.length === 1 ? "s" : ""} an ` +
-        "answer (or N/A) before the audit can be submitted. A draft can be incomplete.";
-      current.problems = Object.fromEntries(
-        missing.map((item) => [item.querySelector(".answer-group").id, ["Give an answer."]]),
-      );
-      showProblems(current);
-      missing[0].querySelector("input").focus();
-      return;
-    }
-  }
-  const fields = [...new FormData(form)].filter(([name]) => !["submit", "save_draft"].includes(name));
-  Object.assign(current, {
-    fields,
-    state: submit ? "waiting" : "draft",
-    saved_at: new Date().toISOString(),
-    message: null,
-    problems: {},
-  });
-  await store.putAudit(current);
-  const who = current.staff_label;
-  say(
-    submit
-      ? `The audit of ${who} is kept on this device and sent ${navigator.onLine ? "now" : "when the connection returns"}.`
-      : `Draft saved on this device for ${who}. Finish it from the list below.`,
-  );
-  closeForm();
-  changed();
-  if (submit && navigator.onLine) sendNow();
-});
-
-// ---- starting, sending, refreshing -------------------------------------------------------
 
 $("[data-start]").addEventListener("submit", async (event) => {
   event.preventDefault();
@@ -249,7 +143,7 @@ $("[data-start]").addEventListener("submit", async (event) => {
     say("Choose a staff member and a checklist.", "danger");
     return;
   }
-  openForm({
+  show({
     token: crypto.randomUUID(),
     owner,
     staff_member_id: staff.id,
@@ -286,7 +180,7 @@ $("[data-action=refresh]").addEventListener("click", async () => {
 
 onChange((outcome) => {
   if (outcome) report(outcome);
-  if (!current) renderLists();
+  if (!isOpen()) renderLists();
 });
 
 function report({ sent, kept, signedOut }) {
@@ -294,7 +188,7 @@ function report({ sent, kept, signedOut }) {
   if (sent.length) parts.push(`${count(sent.length, "audit")} sent and stored.`);
   if (kept.length) parts.push(`${count(kept.length, "audit")} could not be stored: see below.`);
   if (signedOut) parts.push("Sign in again to send the audits that wait: they are kept until then.");
-  if (parts.length && !current) say(parts.join(" "), kept.length || signedOut ? "warning" : "success");
+  if (parts.length && !isOpen()) say(parts.join(" "), kept.length || signedOut ? "warning" : "success");
 }
 
 window.addEventListener("online", showConnection);
