@@ -356,3 +356,14 @@ def test_an_audit_the_server_refuses_is_kept_with_its_problem_until_it_is_fixed(
     page.get_by_role("button", name="Submit audit").click()
     expect(page.locator("[data-sent]")).to_contain_text(STAFF_LABEL, timeout=20_000)
     assert len(stored(app_server, token)) == 1
+
+
+def test_the_app_can_be_installed_on_the_home_screen(offline_page: Page, context):
+    """Chromium's own installability check: manifest, icons, a service worker in control."""
+    cdp = context.new_cdp_session(offline_page)
+    errors = cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]
+    # A test's browser context is private ("incognito"), where nothing installs; nothing else.
+    assert [e["errorId"] for e in errors] == ["in-incognito"]
+    manifest = cdp.send("Page.getAppManifest")
+    assert manifest["url"].endswith("/static/manifest.webmanifest")
+    assert not manifest.get("errors")
