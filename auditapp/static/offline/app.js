@@ -55,7 +55,13 @@ export const keptLine = (kept) =>
 
 export async function sendNow() {
   clearTimeout(retryTimer);
-  const outcome = await sendWaiting(urls, owner);
+  let outcome;
+  try {
+    outcome = await sendWaiting(urls, owner);
+  } catch (error) {
+    console.warn("auditapp: the audits kept on this device cannot be read:", error);
+    return null;
+  }
   if (outcome.unreachable) {
     retryTimer = setTimeout(sendNow, retryIn);
     retryIn = Math.min(retryIn * 2, LAST_RETRY_MS);
@@ -87,20 +93,24 @@ function warnBeforeLogout() {
   if (!form) return;
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const count = (await store.audits(owner)).length;
+    // A store that cannot be read holds nothing to warn about; the logout must still happen
+    // (and the server's Clear-Site-Data clears what it can).
+    const count = await store.audits(owner).then((a) => a.length, () => 0);
     const what = count === 1 ? "1 audit has" : `${count} audits have`;
     const message =
       `${what} not been sent. Logging out deletes ${count === 1 ? "it" : "them"} ` +
       "from this device. Log out anyway?";
     if (count && !window.confirm(message)) return;
-    await store.clearAll();
+    await store.clearAll().catch(() => {});
     form.submit();
   });
 }
 
 if (badge) {
   if ("serviceWorker" in navigator) {
-    navigator.serviceWorker.register(urls.sw, { scope: urls.scope }).catch(() => {});
+    navigator.serviceWorker
+      .register(urls.sw, { scope: urls.scope })
+      .catch((error) => console.warn("auditapp: this device cannot score offline:", error));
   }
   warnBeforeLogout();
   const scoring = document.querySelector("form[data-offline-page]");
