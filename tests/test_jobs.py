@@ -273,7 +273,8 @@ def test_a_worker_killed_mid_job_leaves_no_file_and_the_next_one_finishes_it(
         wait_for(lambda: jobs.progress(job_row(job_id)).done >= 2, "two audits rendered")
         # It renders at a lower CPU priority than the web server (WORKER_NICENESS).
         stat = Path(f"/proc/{first.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        assert int(stat[16]) == os.nice(0) + app.config["WORKER_NICENESS"]
+        # (The kernel caps niceness at 19, for a test run that is itself niced.)
+        assert int(stat[16]) == min(19, os.nice(0) + app.config["WORKER_NICENESS"])
         first.send_signal(signal.SIGKILL)
         first.wait()
     finally:

@@ -12,8 +12,8 @@ ROLE_LINKS = {
         *("Plans", "Users", "Log", "Email"),
     },
     "supervisor": {
-        *("New audit", "Audits", "Staff", "Teams", "Checklists", "Insights", "Coaching"),
-        "Calibration",
+        *("New audit", "Offline", "Audits", "Staff", "Teams", "Checklists", "Insights"),
+        *("Coaching", "Calibration"),
     },
     "trainer": {
         *("Audits", "Staff", "Teams", "Checklists", "Insights", "Coaching", "Calibration"),
