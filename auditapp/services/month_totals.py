@@ -205,11 +205,17 @@ def _observed(first: date, last: date) -> list:
 
 
 def _from_rows(
-    rollup: Rollup, conditions: list, lead: list, sign: int = 1, *, group_lead: bool = True
+    rollup: Rollup,
+    conditions: list,
+    lead: list,
+    sign: int = 1,
+    *,
+    group_lead: bool = True,
+    keys: list[str] | None = None,
 ) -> Select:
     """The rollup's GROUP BY over submitted audit rows, led by `lead` columns (a month),
-    with its sums multiplied by `sign`."""
-    keys = [expr for _, expr in rollup.key_columns()]
+    with its sums multiplied by `sign`; by all its key columns, or only by `keys`."""
+    keys = [e for n, e in rollup.key_columns() if keys is None or n in keys]
     values = [
         expr * literal_column(str(sign)) if sign != 1 and how == "sum" else expr
         for _, expr, how in rollup.value_columns()
@@ -293,11 +299,15 @@ def read(
             out.append(column.in_(value) if isinstance(value, list) else column == value)
         return out
 
+    # Each part carries only the keys grouped by: the rows' GROUP BYs and the sum of the
+    # parts then sort fewer groups (a period's total is one row per part).
+    key_names = [n for n, _ in rollup.key_columns() if n in group]
+    value_names = [n for n, _, _ in rollup.value_columns()]
     parts = []
     if plan.first_month is not None:
         lead = [month_label(t.month)] if by_month else []
         parts.append(
-            select(*lead, *(getattr(t, n) for n in rollup.names())).where(
+            select(*lead, *(getattr(t, n) for n in [*key_names, *value_names])).where(
                 t.month >= plan.first_month,
                 t.month <= plan.last_month,
                 *conditions(lambda n: getattr(t, n)),
@@ -306,15 +316,13 @@ def read(
     for span in plan.days:
         lead = [month_label(Audit.observed_at)] if by_month else []
         where_rows = conditions(_row_column)
-        parts.append(
-            _from_rows(rollup, [*_observed(span.first, span.last), *where_rows], lead, span.sign)
-        )
+        observed = [*_observed(span.first, span.last), *where_rows]
+        parts.append(_from_rows(rollup, observed, lead, span.sign, keys=key_names))
     if not parts:
         return []
     rows = union_all(*parts).subquery()
     columns = list(rows.c)
     offset = 1 if by_month else 0
-    key_names = [n for n, _ in rollup.key_columns()]
     keys = [columns[offset + key_names.index(n)].label(n) for n in group]
     if by_month:
         keys.insert(0, columns[0].label("month"))
