@@ -129,12 +129,16 @@ def misses_by_person(rows: Iterable[Any], people: set[int] | None = None) -> dic
     """(checklist, item) -> [scored, missed, people missing] over STAFF_ITEMS rows grouped
     by checklist, item and staff member (only `people` when given)."""
     out: dict[tuple[str, str], list[int]] = {}
-    for r in rows:
-        if people is not None and r.staff_member_id not in people:
+    names = ("checklist_id", "item_id", "staff_member_id", "scored", "met")
+    for cid, iid, person, scored, met in month_totals.picked(rows, *names):
+        if people is not None and person not in people:
             continue
-        acc = out.setdefault((r.checklist_id, r.item_id), [0, 0, 0])
-        missed = (r.scored or 0) - (r.met or 0)
-        acc[0] += r.scored or 0
+        acc = out.get((cid, iid))
+        if acc is None:
+            acc = out[(cid, iid)] = [0, 0, 0]
+        scored = scored or 0
+        missed = scored - (met or 0)
+        acc[0] += scored
         acc[1] += missed
         acc[2] += 1 if missed > 0 else 0
     return out
