@@ -297,10 +297,24 @@ def read(
     *,
     by_month: bool = False,
 ) -> list[Any]:
-    """The rollup summed by the `group` keys (led by the month, 'YYYY-MM', if by_month)
-    over a period, as one query: its whole months from the table, plus or minus the audit
-    rows of the plan's days. `where` maps column names to a value or to a list of values
-    (IN); a name the table lacks (a channel for the staff tables) needs a plan of rows only.
+    """The rows of read_query (none when the plan reads nothing)."""
+    query = read_query(rollup, plan, where, group, by_month=by_month)
+    return [] if query is None else db.session.execute(query).all()
+
+
+def read_query(
+    rollup: Rollup,
+    plan: Plan,
+    where: dict[str, Any],
+    group: list[str],
+    *,
+    by_month: bool = False,
+) -> Select | None:
+    """The query of the rollup summed by the `group` keys (led by the month, 'YYYY-MM', if
+    by_month) over a period, None when the plan reads nothing: its whole months from the
+    table, plus or minus the audit rows of the plan's days. `where` maps column names to a
+    value or to a list of values (IN); a name the table lacks (a channel for the staff
+    tables) needs a plan of rows only.
     """
     t = rollup.table
 
@@ -331,7 +345,7 @@ def read(
         observed = [*_observed(span.first, span.last), *where_rows]
         parts.append(_from_rows(rollup, observed, lead, span.sign, keys=key_names))
     if not parts:
-        return []
+        return None
     rows = union_all(*parts).subquery()
     columns = list(rows.c)
     offset = 1 if by_month else 0
@@ -345,12 +359,11 @@ def read(
         for v, (name, _, how) in zip(values, rollup.values, strict=True)
     ]
     rows_count = value_names.index("rows")
-    query = (
+    return (
         select(*keys, *aggregates)
         .group_by(*(k.element for k in keys))
         .having(func.sum(values[rows_count]) > 0)
     )
-    return db.session.execute(query).all()
 
 
 def picked(rows: Iterable[Any], *names: str) -> Iterator[tuple]:
