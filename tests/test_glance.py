@@ -155,6 +155,21 @@ def test_three_things_to_coach_next(coaching_world):
     assert greeted.good == "Greeted within seconds"  # its "yes" anchor
 
 
+@pytest.mark.parametrize("channel", [None, "phone", "in_person"])
+def test_who_missed_what_summed_in_sql_matches_the_rows_by_person(coaching_world, channel):
+    """/insights counts who missed what in SQL (glance.misses_by_item): the same counts as
+    misses_by_person over everyone's item totals by staff member."""
+    everyone = ins.InsightFilters(channel=channel)
+    by_person = glance.misses_by_person(
+        r for r in glance.staff_item_rows(everyone) if r.checklist_id == "counter-basics"
+    )
+    assert glance.misses_by_item(everyone, "counter-basics") == by_person
+    assert (channel == "phone") or by_person[("counter-basics", "warmth")] == [15, 7, 2]
+    assert glance.misses_by_item(everyone, "no-such-checklist") == {}
+    empty = ins.InsightFilters(date_from=date(2020, 1, 1), date_to=date(2020, 1, 31))
+    assert glance.misses_by_item(empty, "counter-basics") == {}
+
+
 def test_the_team_page_opens_with_the_first_page(client, login_as, coaching_world):
     ana, _, _ = coaching_world
     login_as("trainer")

@@ -617,3 +617,44 @@ def test_an_open_plan_counts_every_month_on_its_open_side():
     around = (date(2026, 8, 1), date(2027, 2, 28))
     for day, n in coverage(since, around).items():
         assert n == (1 if day >= date(2026, 9, 3) else 0), day
+
+
+def summed_by(rollup: month_totals.Rollup, rows, group: list[str]) -> list[tuple]:
+    """Rows read by every key, summed (or max'ed) by `group` keys in Python."""
+    out: dict[tuple, list] = {}
+    for row in rows:
+        key = tuple(getattr(row, n) for n in group)
+        values = [getattr(row, n) for n, _, _ in rollup.value_columns()]
+        acc = out.setdefault(key, [None] * len(values))
+        for i, ((_, _, how), v) in enumerate(zip(rollup.value_columns(), values, strict=True)):
+            acc[i] = v if acc[i] is None else (max(acc[i], v) if how == "max" else acc[i] + v)
+    return [(*k, *v) for k, v in out.items()]
+
+
+@pytest.mark.parametrize(("first", "last", "today"), PERIODS)
+def test_a_coarser_group_reads_the_sums_of_the_finest_one(spread, first, last, today):
+    """Each part of a read carries only the keys grouped by: the figures are those of the
+    read by every key, summed up, down to the period's one total."""
+    first, last, today = (date.fromisoformat(d) for d in (first, last, today))
+    plan = periods.plan(first, last, today=today)
+    for rollup in month_totals.ALL:
+        every = [n for n, _ in rollup.key_columns()]
+        finest = month_totals.read(rollup, plan, {}, every)
+        for group in ([], every[:1], every[1:2], every[:-1]):
+            expected = summed_by(rollup, finest, group)
+            got = month_totals.read(rollup, plan, {}, group)
+            assert rounded(got) == rounded(expected), (rollup.table.__name__, group)
+
+
+def test_picked_gives_the_named_columns_of_each_row(spread):
+    plan = periods.plan(date(2026, 8, 1), date(2026, 11, 23), today=date(2026, 11, 23))
+    rows = month_totals.read(
+        month_totals.STAFF_ITEMS, plan, {}, ["checklist_id", "item_id", "staff_member_id"]
+    )
+    assert rows
+    names = ("met", "item_id", "scored")
+    assert list(month_totals.picked(rows, *names)) == [(r.met, r.item_id, r.scored) for r in rows]
+    assert list(month_totals.picked(iter(rows), *names)) == [
+        (r.met, r.item_id, r.scored) for r in rows
+    ]
+    assert list(month_totals.picked([], *names)) == []

@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any
 
 from markupsafe import Markup
-from sqlalchemy import func, select
+from sqlalchemy import Integer, case, func, select
 
 from auditapp import glance_charts, priorities, profile_chart
 from auditapp.extensions import db
@@ -129,12 +129,16 @@ def misses_by_person(rows: Iterable[Any], people: set[int] | None = None) -> dic
     """(checklist, item) -> [scored, missed, people missing] over STAFF_ITEMS rows grouped
     by checklist, item and staff member (only `people` when given)."""
     out: dict[tuple[str, str], list[int]] = {}
-    for r in rows:
-        if people is not None and r.staff_member_id not in people:
+    names = ("checklist_id", "item_id", "staff_member_id", "scored", "met")
+    for cid, iid, person, scored, met in month_totals.picked(rows, *names):
+        if people is not None and person not in people:
             continue
-        acc = out.setdefault((r.checklist_id, r.item_id), [0, 0, 0])
-        missed = (r.scored or 0) - (r.met or 0)
-        acc[0] += r.scored or 0
+        acc = out.get((cid, iid))
+        if acc is None:
+            acc = out[(cid, iid)] = [0, 0, 0]
+        scored = scored or 0
+        missed = scored - (met or 0)
+        acc[0] += scored
         acc[1] += missed
         acc[2] += 1 if missed > 0 else 0
     return out
@@ -143,14 +147,35 @@ def misses_by_person(rows: Iterable[Any], people: set[int] | None = None) -> dic
 STAFF_ITEM_GROUP = ["checklist_id", "item_id", "staff_member_id"]
 
 
-def staff_item_rows(f: InsightFilters, checklist_id: str | None = None) -> list:
-    """The item totals of the filters' period by checklist, item and staff member: of the
-    team's members, or (without a team) of everyone on one checklist."""
+def staff_item_rows(f: InsightFilters) -> list:
+    """The item totals of the filters' period by checklist, item and staff member (of the
+    team's members, with a team)."""
     where = totals_where(f)
-    if checklist_id:
-        where["checklist_id"] = checklist_id
     plan = totals_plan(f, rows_only=bool(f.channel))  # the staff totals hold no channel
     return month_totals.read(month_totals.STAFF_ITEMS, plan, where, STAFF_ITEM_GROUP)
+
+
+def misses_by_item(f: InsightFilters, checklist_id: str) -> dict:
+    """misses_by_person of everyone's item totals on one checklist, summed in SQL: a few
+    rows by item rather than the thousands by staff member (/insights, all teams)."""
+    where = {**totals_where(f), "checklist_id": checklist_id}
+    plan = totals_plan(f, rows_only=bool(f.channel))  # the staff totals hold no channel
+    query = month_totals.read_query(month_totals.STAFF_ITEMS, plan, where, STAFF_ITEM_GROUP)
+    if query is None:
+        return {}
+    person = query.subquery()
+    scored = func.coalesce(person.c.scored, 0)
+    missed = scored - func.coalesce(person.c.met, 0)
+    rows = db.session.execute(
+        select(
+            person.c.checklist_id,
+            person.c.item_id,
+            func.sum(scored).cast(Integer),
+            func.sum(missed).cast(Integer),
+            func.sum(case((missed > 0, 1), else_=0)).cast(Integer),
+        ).group_by(person.c.checklist_id, person.c.item_id)
+    )
+    return {(cid, iid): [s, m, p] for cid, iid, s, m, p in rows}
 
 
 def coach_next(
@@ -164,7 +189,7 @@ def coach_next(
         # would read the item totals of every staff member, 300 ms at 100,000 audits).
         if checklist_id is None:
             return []
-        team = misses_by_person(staff_item_rows(f, checklist_id))
+        team = misses_by_item(f, checklist_id)
         rest: dict[tuple[str, str], list[int]] = {}
     else:
         team = misses_by_person(rows if rows is not None else staff_item_rows(f))
@@ -245,9 +270,7 @@ def team_glance(
     before = previous(start, end)
     f_before = dataclasses.replace(f, date_from=before[0], date_to=before[1])
     heads = figures(totals_sums(f, items), totals_sums(f_before), active_staff(f.team_id))
-    checklist_id = heat.checklist_id
-    content = newest_versions({checklist_id}).get(checklist_id) if checklist_id else None
-    pass_mark = float(content.content.get("pass_mark", 0)) if content else None
+    checklist_id, pass_mark = heat.checklist_id, heat.pass_mark
     title = heat.checklist_title or "No audits"
     conditions = [*audit_conditions(f, checklist=False), Audit.checklist_id == checklist_id]
     points, unit = trend_points(day_sums(conditions) if checklist_id else [], start, end)

@@ -135,6 +135,7 @@ class HeatMap:
     checklist_title: str
     sections: list[tuple[str, str]]  # (section id, title) in checklist order
     rows: list[tuple[int, str, dict[str, Cell]]] = field(default_factory=list)
+    pass_mark: float | None = None  # the checklist's, for the trend drawn beside the map
 
 
 def heat_map(f: InsightFilters, audits_by_checklist: dict[str, int] | None = None) -> HeatMap:
@@ -160,7 +161,8 @@ def heat_map(f: InsightFilters, audits_by_checklist: dict[str, int] | None = Non
         people = people.where(StaffMember.team_id == f.team_id)
     people = people.where(StaffMember.active.is_(True) | StaffMember.id.in_(list(by_staff)))
     rows = [(sid, name, by_staff.get(sid, {})) for sid, name in db.session.execute(people)]
-    return HeatMap(checklist_id, version.title, sections, rows)
+    pass_mark = float(version.content.get("pass_mark", 0))
+    return HeatMap(checklist_id, version.title, sections, rows, pass_mark)
 
 
 @dataclass(frozen=True)

@@ -244,11 +244,14 @@ def _counts_from_day_totals(f: InsightFilters) -> list:
 def _counts_from_staff_rows(rows: list) -> list:
     """The item counts summed over the staff members of item totals by staff member."""
     sums: dict[tuple[str, str], list] = {}
-    for r in rows:
-        acc = sums.setdefault((r.checklist_id, r.item_id), [r.kind, 0, 0, 0, 0, 0, 0])
-        acc[1] = max(acc[1], r.critical or 0)
-        for i, name in enumerate(rollups.COUNTS, start=2):
-            acc[i] += getattr(r, name) or 0
+    names = ("checklist_id", "item_id", "kind", "critical", *rollups.COUNTS)
+    for cid, iid, kind, critical, *counts in month_totals.picked(rows, *names):
+        acc = sums.get((cid, iid))
+        if acc is None:
+            acc = sums[(cid, iid)] = [kind, 0, 0, 0, 0, 0, 0]
+        acc[1] = max(acc[1], critical or 0)
+        for i, count in enumerate(counts, start=2):
+            acc[i] += count or 0
     return [(cid, iid, *values) for (cid, iid), values in sorted(sums.items())]
 
 

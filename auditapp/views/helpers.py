@@ -48,6 +48,9 @@ def _known_checklist(checklist_id: str) -> tuple[str, dict[str, str]] | None:
 
 def checklist_title(checklist_id: str) -> str:
     """A checklist's title for people to read (its id only if nothing else is known)."""
+    checklist = available().get(checklist_id)
+    if checklist is not None:  # without listing its items, as _known_checklist does
+        return checklist.title
     known = _known_checklist(checklist_id)
     return known[0] if known else checklist_id
 
