@@ -114,23 +114,24 @@ def new_defaults(checklist: Checklist) -> dict[str, Any]:
     }
 
 
+# The form's fields that describe the interaction (the rest are items and comments).
+INTERACTION_FIELDS = (
+    "channel",
+    "observed_at",
+    "customer_type",
+    "duration_minutes",
+    "outcome",
+    "monetary_value",
+    "lead_captured",
+    "notes",
+)
+
+
 def audit_defaults(audit: Audit, checklist: Checklist) -> dict[str, Any]:
     data: dict[str, Any] = {
         "token": audit.form_token,
         "fingerprint": checklist.fingerprint,
-        **{
-            name: getattr(audit, name)
-            for name in (
-                "channel",
-                "observed_at",
-                "customer_type",
-                "duration_minutes",
-                "outcome",
-                "monetary_value",
-                "lead_captured",
-                "notes",
-            )
-        },
+        **{name: getattr(audit, name) for name in INTERACTION_FIELDS},
     }
     data["outcome"] = audit.outcome or ""
     for _, item in checklist.iter_items():

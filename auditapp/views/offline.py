@@ -31,16 +31,6 @@ from .access import roles_required
 
 bp = Blueprint("offline", __name__, url_prefix="/offline")
 
-INTERACTION_FIELDS = (
-    "channel",
-    "observed_at",
-    "customer_type",
-    "duration_minutes",
-    "outcome",
-    "monetary_value",
-    "notes",
-)
-
 
 # What the service worker keeps so that the app opens with no connection: the offline page
 # (the one page that works offline) and the files every page loads. No other page is kept.
@@ -189,9 +179,11 @@ def _formdata(body: dict[str, Any], checklist) -> MultiDict:
     if not all(isinstance(x, dict) for x in (answers, comments, interaction)):
         raise ValueError("answers, comments and interaction must be JSON objects.")
     values = [("token", body.get("token")), ("fingerprint", body.get("fingerprint"))]
-    values += [(name, interaction.get(name)) for name in INTERACTION_FIELDS]
-    if interaction.get("lead_captured") is True:
-        values.append(("lead_captured", "y"))
+    for name in af.INTERACTION_FIELDS:
+        if name == "lead_captured":  # a checkbox: sent as true, ticked as "y"
+            values.append((name, "y" if interaction.get(name) is True else None))
+        else:
+            values.append((name, interaction.get(name)))
     for _, item in checklist.iter_items():
         values.append((item_field_name(item.id), answers.get(item.id)))
         values.append((comment_field_name(item.id), comments.get(item.id)))
