@@ -334,6 +334,8 @@ def test_an_audit_the_server_refuses_is_kept_with_its_problem_until_it_is_fixed(
     page.get_by_label("Staff member").select_option(label=STAFF_LABEL)
     page.get_by_label("Checklist").select_option(label=CHECKLIST)
     page.get_by_role("button", name="Start audit").click()
+    # The form is drawn once the device's store has answered: wait for it before the items.
+    expect(page.get_by_role("heading", name="New audit")).to_be_visible()
     for item in page.locator("fieldset.item-row").all():
         item.locator("label").first.click()
     page.get_by_label("When it happened").fill("2099-01-01T10:00")  # a slip of the finger
