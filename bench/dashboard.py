@@ -336,7 +336,7 @@ def time_export(days: int = 30) -> tuple[str, float, float, str]:
     filters = AuditFilters(date_from=today - timedelta(days=days - 1), date_to=today)
     job = jobs.request_csv(trainer.scalar_one(), "answers_csv", filters, "bench")
     started = time.perf_counter()
-    job_tasks.write_csv.call_local(job.id)
+    job_tasks.write_csv(job.id)
     seconds = time.perf_counter() - started
     db.session.refresh(job)
     if job.status != "done":
