@@ -448,6 +448,32 @@ def test_the_staff_totals_migration_fills_them_from_existing_audits(app, spread)
     assert snapshot() == kept
 
 
+def test_the_critical_failures_migration_counts_them_in_the_rater_totals(
+    app, spread, make_audit
+):
+    """Migration 0014 adds each group's failed critical items to the rater totals (by
+    channel and by staff member) and fills them from the audits already stored."""
+    people, supervisors = spread["staff"], spread["supervisors"]
+    for staff in people[:2]:  # one failed critical item each ("greeted")
+        make_audit(
+            staff=staff,
+            supervisor=supervisors[0],
+            answers={**ALL_MET, "greeted": "no"},
+            observed_at=SPREAD[1],
+        )
+    kept = snapshot()
+    for table in ("rater_month_totals", "staff_rater_month_totals"):
+        assert sum(row[-1] for row in kept[table]) == 2, table  # critical_failed is last
+    db.session.remove()
+    downgrade(revision="0013")
+    with db.engine.connect() as connection:
+        columns = {c["name"] for c in inspect(connection).get_columns("rater_month_totals")}
+    assert "critical_failed" not in columns
+    db.session.remove()
+    upgrade()
+    assert snapshot() == kept
+
+
 def test_the_band_migration_regroups_the_totals_by_each_checklists_bands(app, spread):
     kept = snapshot()
     labels = {r[5] for r in kept["interaction_month_totals"]}  # counter-basics' own bands

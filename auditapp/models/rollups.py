@@ -91,6 +91,7 @@ class RaterMonthTotal(db.Model):
     overall_squares: Mapped[float]
     passed: Mapped[int]
     pass_n: Mapped[int]
+    critical_failed: Mapped[int]  # critical items failed, summed over the audits
 
 
 class SectionMonthTotal(db.Model):
@@ -229,6 +230,7 @@ class StaffRaterMonthTotal(db.Model):
                 "overall_squares",
                 "passed",
                 "pass_n",
+                "critical_failed",
             ],
         ),
     )
@@ -244,3 +246,4 @@ class StaffRaterMonthTotal(db.Model):
     overall_squares: Mapped[float]
     passed: Mapped[int]
     pass_n: Mapped[int]
+    critical_failed: Mapped[int]  # critical items failed, summed over the audits

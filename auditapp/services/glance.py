@@ -32,7 +32,6 @@ from .insights import (
     totals_where,
 )
 from .insights_interactions import Profile
-from .insights_quality import ItemStats
 from .trend import day_sums, trend_points
 
 
@@ -58,37 +57,22 @@ def observed(f: InsightFilters) -> int:
     return int(db.session.scalar(query) or 0)
 
 
-def critical_failures(f: InsightFilters, items: list[ItemStats] | None = None) -> int:
-    """Critical items failed in the period: from the page's item analysis when it has
-    been counted, else from the item totals."""
-    if items is not None:
-        return sum(s.critical_failed for s in items)
-    if f.team_id:  # the team's item totals by staff member hold no channel
-        rows = month_totals.read(
-            month_totals.STAFF_ITEMS,
-            totals_plan(f, rows_only=bool(f.channel)),
-            totals_where(f),
-            ["checklist_id"],
-        )
-        return int(sum(r.critical_failed or 0 for r in rows))
-    rows = rollups.item_counts(*f.period(), f.checklist_id, f.channel, critical_only=True)
-    return int(sum(r[-1] or 0 for r in rows))  # the last count: critical failures
-
-
-def totals_sums(f: InsightFilters, items: list[ItemStats] | None = None) -> Sums:
-    """The headline sums of the filters' period: the audit totals (by channel, or by the
-    team's staff members), the active staff observed, the critical failures."""
+def totals_sums(f: InsightFilters) -> Sums:
+    """The headline sums of the filters' period, as one total of the audit totals (by
+    channel, or by the team's staff members), and the active staff observed."""
     rollup = month_totals.STAFF_RATERS if f.team_id else month_totals.RATERS
-    rows = month_totals.read(rollup, totals_plan(f), totals_where(f), ["checklist_id"])
+    [total] = month_totals.read(rollup, totals_plan(f), totals_where(f), []) or [None]
+    if total is None:
+        return Sums(0, 0, 0.0, 0.0, 0, 0, observed(f), 0)
     return Sums(
-        sum(r.rows for r in rows),
-        sum(r.scored for r in rows),
-        sum(r.overall_sum or 0.0 for r in rows),
-        sum(r.overall_squares or 0.0 for r in rows),
-        sum(r.passed for r in rows),
-        sum(r.pass_n for r in rows),
+        total.rows,
+        total.scored,
+        total.overall_sum or 0.0,
+        total.overall_squares or 0.0,
+        total.passed,
+        total.pass_n,
         observed(f),
-        critical_failures(f, items),
+        total.critical_failed,
     )
 
 
@@ -257,19 +241,18 @@ def team_glance(
     heat: HeatMap,
     profile: Profile,
     team_name: str | None,
-    items: list[ItemStats] | None = None,
     staff_items: list | None = None,
 ) -> Glance:
     """The first page for a team (or, without one, all teams), for the filters' period;
-    the heat map, the profile, the item analysis and the team's item totals by staff
-    member come from the page when it has counted them already."""
+    the heat map, the profile and the team's item totals by staff member come from the
+    page when it has counted them already."""
     if f.team_id and team_name is None:  # a team chosen in the filters of /insights
         team = db.session.get(Team, f.team_id)
         team_name = team.name if team else None
     start, end = f.period()
     before = previous(start, end)
     f_before = dataclasses.replace(f, date_from=before[0], date_to=before[1])
-    heads = figures(totals_sums(f, items), totals_sums(f_before), active_staff(f.team_id))
+    heads = figures(totals_sums(f), totals_sums(f_before), active_staff(f.team_id))
     checklist_id, pass_mark = heat.checklist_id, heat.pass_mark
     title = heat.checklist_title or "No audits"
     conditions = [*audit_conditions(f, checklist=False), Audit.checklist_id == checklist_id]

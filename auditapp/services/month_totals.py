@@ -118,6 +118,13 @@ def _rater_values() -> list:
         ("overall_squares", func.coalesce(func.sum(Audit.overall * Audit.overall), 0.0), "sum"),
         ("passed", _count_if(Audit.passed.is_(True)), "sum"),
         ("pass_n", func.count(Audit.passed), "sum"),
+        # Each audit's failed critical items are listed on the audit row itself, so the
+        # headline's count needs no item rows.
+        (
+            "critical_failed",
+            func.coalesce(func.sum(func.json_array_length(Audit.critical_failures)), 0),
+            "sum",
+        ),
     ]
 
 

@@ -78,7 +78,7 @@ def _context(f: ins.InsightFilters, team: Team | None) -> dict:
         "filters": f,
         "period": f.period(),
         "audit_count": sum(by_checklist.values()),
-        "glance": glance.team_glance(f, heat, seen.profile, name, items, staff_items),
+        "glance": glance.team_glance(f, heat, seen.profile, name, staff_items),
         "heat": heat,
         "missed": iq.most_missed(items),
         "failures": ins.critical_failures(f),
