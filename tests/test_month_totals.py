@@ -448,9 +448,7 @@ def test_the_staff_totals_migration_fills_them_from_existing_audits(app, spread)
     assert snapshot() == kept
 
 
-def test_the_critical_failures_migration_counts_them_in_the_rater_totals(
-    app, spread, make_audit
-):
+def test_the_critical_failures_migration_counts_them_in_the_rater_totals(app, spread, make_audit):
     """Migration 0014 adds each group's failed critical items to the rater totals (by
     channel and by staff member) and fills them from the audits already stored."""
     people, supervisors = spread["staff"], spread["supervisors"]
