@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import cached_property
 
 from sqlalchemy import func, select
 
@@ -45,6 +46,14 @@ class InsightFilters:
         """(first day, last day), both included; the last 90 days unless set."""
         end = self.date_to or clock.today()
         return (self.date_from or end - timedelta(days=DEFAULT_PERIOD_DAYS)), end
+
+    @cached_property
+    def team_members(self) -> list[int]:
+        """The ids of the team's staff members, read once for these filters: a team's page
+        names them in each of its dozen reads of the totals."""
+        if not self.team_id:
+            return []
+        return list(db.session.execute(team_staff(self.team_id)).scalars())
 
 
 def audit_conditions(f: InsightFilters, *, checklist: bool = True) -> list:
@@ -87,7 +96,7 @@ def totals_where(f: InsightFilters, *, checklist: bool = True) -> dict:
     if f.team_id:
         # The ids themselves, not a subquery: PostgreSQL then reads each member's range of
         # the staff totals instead of scanning the whole table.
-        where["staff_member_id"] = list(db.session.execute(team_staff(f.team_id)).scalars())
+        where["staff_member_id"] = f.team_members
     return where
 
 
