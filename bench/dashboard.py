@@ -62,7 +62,7 @@ from auditapp.services import audits as audit_service  # noqa: E402
 from auditapp.services import checklists as checklist_store  # noqa: E402
 from auditapp.services import insights as ins  # noqa: E402
 from auditapp.services import insights_quality as iq  # noqa: E402
-from auditapp.services import job_tasks, jobs, month_totals, periods, rollups  # noqa: E402  # noqa: E402
+from auditapp.services import job_tasks, jobs, month_totals, period_totals, periods, rollups  # noqa: E402
 from auditapp.services.audit_queries import AuditFilters  # noqa: E402
 from auditapp.services.setup import upgrade_schema  # noqa: E402
 
@@ -443,7 +443,7 @@ def time_reads_from_rows(repeat: int) -> tuple[float, float, str]:
     for _ in range(repeat):
         started = time.perf_counter()
         for rollup, group in reads:
-            month_totals.read(rollup, rows_only, {}, group, by_month=rollup is reads[0][0])
+            period_totals.read(rollup, rows_only, {}, group, by_month=rollup is reads[0][0])
         iq._counts_from_item_rows(f)
         times.append(time.perf_counter() - started)
         db.session.rollback()

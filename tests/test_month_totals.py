@@ -31,7 +31,7 @@ from auditapp.services import audits as audit_service
 from auditapp.services import insights as ins
 from auditapp.services import insights_interactions as ii
 from auditapp.services import insights_quality as iq
-from auditapp.services import month_totals, periods, progress, responses, rollups
+from auditapp.services import month_totals, period_totals, periods, progress, responses, rollups
 from auditapp.services.checklists import available
 
 ALL_MET = {"greeted": "yes", "warmth": "5", "smiled": "often", "thanked": "yes", "argued": "no"}
@@ -153,8 +153,8 @@ def assert_totals_read_as_rows(first: date, last: date, today: date, **where) ->
     for rollup, group, by_month in READS:
         columns = {n for n, _ in rollup.key_columns()}
         conditions = {k: v for k, v in where.items() if k in columns}
-        from_totals = month_totals.read(rollup, plan, conditions, group, by_month=by_month)
-        from_rows = month_totals.read(rollup, rows_only, conditions, group, by_month=by_month)
+        from_totals = period_totals.read(rollup, plan, conditions, group, by_month=by_month)
+        from_rows = period_totals.read(rollup, rows_only, conditions, group, by_month=by_month)
         assert rounded(from_totals) == rounded(from_rows), (rollup.table.__name__, plan)
         found += len(from_rows)
     return found
@@ -180,7 +180,7 @@ def test_the_hand_worked_figures_of_one_month(spread):
         a for a in spread["audits"] if a.observed_at.month == 9 and a.observed_at.year == 2026
     ]
     assert len(audits) == 8  # 1, 2, 15 and 30 September, twice
-    raters = month_totals.read(month_totals.RATERS, plan, {}, ["supervisor_id"])
+    raters = period_totals.read(month_totals.RATERS, plan, {}, ["supervisor_id"])
     for r in raters:
         mine = [a for a in audits if a.supervisor_id == r.supervisor_id]
         scored = [a.overall for a in mine if a.overall is not None]
@@ -209,7 +209,7 @@ def test_an_amendment_moves_the_audit_between_months_and_channels(spread):
     for first, last, today in PERIODS:
         assert_totals_read_as_rows(*(date.fromisoformat(d) for d in (first, last, today)))
     october = periods.plan(date(2026, 10, 1), date(2026, 10, 31), today=date(2026, 11, 23))
-    sales = month_totals.read(month_totals.INTERACTIONS, october, {}, ["outcome"])
+    sales = period_totals.read(month_totals.INTERACTIONS, october, {}, ["outcome"])
     assert {r.outcome: r.rows for r in sales}["sale"] == 1
 
 
@@ -663,22 +663,22 @@ def test_a_coarser_group_reads_the_sums_of_the_finest_one(spread, first, last, t
     plan = periods.plan(first, last, today=today)
     for rollup in month_totals.ALL:
         every = [n for n, _ in rollup.key_columns()]
-        finest = month_totals.read(rollup, plan, {}, every)
+        finest = period_totals.read(rollup, plan, {}, every)
         for group in ([], every[:1], every[1:2], every[:-1]):
             expected = summed_by(rollup, finest, group)
-            got = month_totals.read(rollup, plan, {}, group)
+            got = period_totals.read(rollup, plan, {}, group)
             assert rounded(got) == rounded(expected), (rollup.table.__name__, group)
 
 
 def test_picked_gives_the_named_columns_of_each_row(spread):
     plan = periods.plan(date(2026, 8, 1), date(2026, 11, 23), today=date(2026, 11, 23))
-    rows = month_totals.read(
+    rows = period_totals.read(
         month_totals.STAFF_ITEMS, plan, {}, ["checklist_id", "item_id", "staff_member_id"]
     )
     assert rows
     names = ("met", "item_id", "scored")
-    assert list(month_totals.picked(rows, *names)) == [(r.met, r.item_id, r.scored) for r in rows]
-    assert list(month_totals.picked(iter(rows), *names)) == [
+    assert list(period_totals.picked(rows, *names)) == [(r.met, r.item_id, r.scored) for r in rows]
+    assert list(period_totals.picked(iter(rows), *names)) == [
         (r.met, r.item_id, r.scored) for r in rows
     ]
-    assert list(month_totals.picked([], *names)) == []
+    assert list(period_totals.picked([], *names)) == []

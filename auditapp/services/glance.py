@@ -21,7 +21,7 @@ from auditapp import glance_charts, priorities, profile_chart
 from auditapp.extensions import db
 from auditapp.models import Audit, StaffMember, Team
 
-from . import month_totals, rollups
+from . import month_totals, period_totals, rollups
 from .checklists import available, newest_versions
 from .headline import Figure, Sums, figures, previous
 from .insights import (
@@ -61,7 +61,7 @@ def totals_sums(f: InsightFilters) -> Sums:
     """The headline sums of the filters' period, as one total of the audit totals (by
     channel, or by the team's staff members), and the active staff observed."""
     rollup = month_totals.STAFF_RATERS if f.team_id else month_totals.RATERS
-    [total] = month_totals.read(rollup, totals_plan(f), totals_where(f), []) or [None]
+    [total] = period_totals.read(rollup, totals_plan(f), totals_where(f), []) or [None]
     if total is None:
         return Sums(0, 0, 0.0, 0.0, 0, 0, observed(f), 0)
     return Sums(
@@ -114,7 +114,7 @@ def misses_by_person(rows: Iterable[Any], people: set[int] | None = None) -> dic
     by checklist, item and staff member (only `people` when given)."""
     out: dict[tuple[str, str], list[int]] = {}
     names = ("checklist_id", "item_id", "staff_member_id", "scored", "met")
-    for cid, iid, person, scored, met in month_totals.picked(rows, *names):
+    for cid, iid, person, scored, met in period_totals.picked(rows, *names):
         if people is not None and person not in people:
             continue
         acc = out.get((cid, iid))
@@ -136,7 +136,7 @@ def staff_item_rows(f: InsightFilters) -> list:
     team's members, with a team)."""
     where = totals_where(f)
     plan = totals_plan(f, rows_only=bool(f.channel))  # the staff totals hold no channel
-    return month_totals.read(month_totals.STAFF_ITEMS, plan, where, STAFF_ITEM_GROUP)
+    return period_totals.read(month_totals.STAFF_ITEMS, plan, where, STAFF_ITEM_GROUP)
 
 
 def misses_by_item(f: InsightFilters, checklist_id: str) -> dict:
@@ -144,7 +144,7 @@ def misses_by_item(f: InsightFilters, checklist_id: str) -> dict:
     rows by item rather than the thousands by staff member (/insights, all teams)."""
     where = {**totals_where(f), "checklist_id": checklist_id}
     plan = totals_plan(f, rows_only=bool(f.channel))  # the staff totals hold no channel
-    query = month_totals.read_query(month_totals.STAFF_ITEMS, plan, where, STAFF_ITEM_GROUP)
+    query = period_totals.read_query(month_totals.STAFF_ITEMS, plan, where, STAFF_ITEM_GROUP)
     if query is None:
         return {}
     person = query.subquery()
@@ -207,7 +207,7 @@ def section_bars(
 
 
 def _section_means(f: InsightFilters, checklist_id: str) -> dict[str, tuple[float | None, int]]:
-    rows = month_totals.read(
+    rows = period_totals.read(
         month_totals.SECTIONS,
         totals_plan(f, rows_only=bool(f.channel)),
         {**totals_where(f, checklist=False), "checklist_id": checklist_id},

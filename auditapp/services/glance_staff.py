@@ -15,7 +15,7 @@ from auditapp.extensions import db
 from auditapp.models import Audit, CoachingAction, StaffMember
 from auditapp.services import coaching
 
-from . import month_totals, periods
+from . import month_totals, period_totals, periods
 from .glance import misses_by_person, worded
 from .headline import Figure, figures, previous, sums
 from .insights import DEFAULT_PERIOD_DAYS
@@ -64,7 +64,7 @@ def things_to_work_on(staff: StaffMember, period: Period) -> list[priorities.Pri
         )
     else:
         members = [staff.id]
-    rows = month_totals.read(
+    rows = period_totals.read(
         month_totals.STAFF_ITEMS,
         periods.plan_open(period.start, period.end),
         {"staff_member_id": members},

@@ -24,7 +24,7 @@ from auditapp.models import (
 )
 from auditapp.stats import enough_to_judge
 
-from . import month_totals, periods
+from . import month_totals, period_totals, periods
 from .checklists import newest_versions
 
 DEFAULT_PERIOD_DAYS = 90
@@ -87,7 +87,7 @@ def totals_plan(f: InsightFilters, *, rows_only: bool = False) -> periods.Plan:
 
 
 def totals_where(f: InsightFilters, *, checklist: bool = True) -> dict:
-    """The filters as month_totals.read conditions."""
+    """The filters as period_totals.read conditions."""
     where: dict = {}
     if checklist and f.checklist_id:
         where["checklist_id"] = f.checklist_id
@@ -155,7 +155,7 @@ def heat_map(f: InsightFilters, audits_by_checklist: dict[str, int] | None = Non
         return HeatMap(checklist_id, checklist_id or "", [])
     sections = [(s["id"], s["title"]) for s in version.content["sections"]]
     # Month totals by staff member hold no channel: a channel filter reads the rows.
-    cells = month_totals.read(
+    cells = period_totals.read(
         month_totals.SECTIONS,
         totals_plan(f, rows_only=bool(f.channel)),
         {**totals_where(f, checklist=False), "checklist_id": checklist_id},

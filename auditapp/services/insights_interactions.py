@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from auditapp.stats import Interval, enough_to_judge, wilson
 from auditapp.vocabulary import RELATIONSHIP_LEVELS
 
-from . import month_totals
+from . import month_totals, period_totals
 from .checklists import newest_versions
 from .insights import InsightFilters, totals_plan, totals_where
 
@@ -63,7 +63,7 @@ BandCount = tuple[str, str | None, str | None, int]  # checklist, band, outcome,
 def _read(f: InsightFilters, group: list[str], *, by_month: bool = False) -> list:
     # A team is its members' audits: the totals by staff member; the others, by channel.
     rollup = month_totals.STAFF_INTERACTIONS if f.team_id else month_totals.INTERACTIONS
-    return month_totals.read(rollup, totals_plan(f), totals_where(f), group, by_month=by_month)
+    return period_totals.read(rollup, totals_plan(f), totals_where(f), group, by_month=by_month)
 
 
 def _cube_and_bands(f: InsightFilters) -> tuple[list[_Cell], list[BandCount]]:

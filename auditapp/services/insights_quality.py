@@ -11,7 +11,7 @@ from auditapp.extensions import db
 from auditapp.models import Audit, AuditItem, User
 from auditapp.stats import Interval, enough_to_judge, mean_interval, variance_from_sums, wilson
 
-from . import month_totals, rollups
+from . import month_totals, period_totals, rollups
 from .insights import (
     InsightFilters,
     MissedItem,
@@ -73,7 +73,7 @@ def rater_consistency(f: InsightFilters) -> list[RaterRow]:
     audits on the same checklist."""
     # A team is its members' audits: the totals by staff member; the others, by channel.
     rollup = month_totals.STAFF_RATERS if f.team_id else month_totals.RATERS
-    sums = month_totals.read(
+    sums = period_totals.read(
         rollup, totals_plan(f), totals_where(f), ["checklist_id", "supervisor_id"]
     )
     names = dict(
@@ -245,7 +245,7 @@ def _counts_from_staff_rows(rows: list) -> list:
     """The item counts summed over the staff members of item totals by staff member."""
     sums: dict[tuple[str, str], list] = {}
     names = ("checklist_id", "item_id", "kind", "critical", *rollups.COUNTS)
-    for cid, iid, kind, critical, *counts in month_totals.picked(rows, *names):
+    for cid, iid, kind, critical, *counts in period_totals.picked(rows, *names):
         acc = sums.get((cid, iid))
         if acc is None:
             acc = sums[(cid, iid)] = [kind, 0, 0, 0, 0, 0, 0]
@@ -258,7 +258,7 @@ def _counts_from_staff_rows(rows: list) -> list:
 def _counts_from_staff_totals(f: InsightFilters) -> list:
     """A team's item counts from the month totals of its staff members (a staff member who
     changes teams takes their audits along, as on every team page)."""
-    rows = month_totals.read(
+    rows = period_totals.read(
         month_totals.STAFF_ITEMS,
         totals_plan(f, rows_only=bool(f.channel)),  # the totals hold no channel
         totals_where(f),

@@ -14,18 +14,15 @@ Six tables, each the GROUP BY of one insight over a month of audit rows:
 The first two are recomputed per (month, checklist, channel) group, the last four per
 (month, checklist, staff member), from the audit rows themselves, by rollups.record_changes, which
 every service that writes an audit calls before it commits; a group can never drift from
-the rows it counts. A period is read as its whole months from these tables plus or minus a
-few days of rows (periods.plan), all summed in one query.
+the rows it counts. A period is read from them by period_totals.py.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
-from operator import itemgetter
-from typing import Any
 
 from sqlalchemy import (
     Date,
@@ -38,12 +35,10 @@ from sqlalchemy import (
     literal,
     literal_column,
     select,
-    union_all,
 )
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
-from auditapp.extensions import db
 from auditapp.models import (
     Audit,
     AuditItem,
@@ -56,7 +51,7 @@ from auditapp.models import (
     StaffRaterMonthTotal,
 )
 
-from .periods import Plan, month_end
+from .periods import month_end
 
 
 def _count_if(condition):
@@ -216,14 +211,14 @@ BY_STAFF = (SECTIONS, STAFF_ITEMS, STAFF_INTERACTIONS, STAFF_RATERS)
 ALL = (*BY_CHANNEL, *BY_STAFF)
 
 
-def _observed(first: date, last: date) -> list:
+def observed_between(first: date, last: date) -> list:
     return [
         Audit.observed_at >= datetime.combine(first, time.min),
         Audit.observed_at < datetime.combine(last + timedelta(days=1), time.min),
     ]
 
 
-def _from_rows(
+def from_rows(
     rollup: Rollup,
     conditions: list,
     lead: list,
@@ -254,11 +249,11 @@ def recompute(session: Session, rollup: Rollup, month: date, checklist_id: str, 
         delete(t).where(t.month == month, t.checklist_id == checklist_id, group_column == value)
     )
     conditions = [
-        *_observed(month, month_end(month)),
+        *observed_between(month, month_end(month)),
         Audit.checklist_id == checklist_id,
         getattr(Audit, rollup.group) == value,
     ]
-    query = _from_rows(rollup, conditions, [literal(month, Date)], group_lead=False)
+    query = from_rows(rollup, conditions, [literal(month, Date)], group_lead=False)
     session.execute(
         insert(t).from_select(["month", *rollup.names()], query, include_defaults=False)
     )
@@ -272,115 +267,9 @@ def rebuild(session: Session) -> None:
         month = func.date(Audit.observed_at, literal_column("'start of month'"))
     for rollup in ALL:
         session.execute(delete(rollup.table))
-        query = _from_rows(rollup, [], [month])
+        query = from_rows(rollup, [], [month])
         session.execute(
             insert(rollup.table).from_select(
                 ["month", *rollup.names()], query, include_defaults=False
             )
         )
-
-
-def month_label(column):
-    """'YYYY-MM' of a date or timestamp column, in SQL."""
-    if db.engine.dialect.name == "sqlite":
-        return func.strftime(literal_column("'%Y-%m'"), column)
-    return func.to_char(column, literal_column("'YYYY-MM'"))
-
-
-def _row_column(name: str):
-    """The audit-row column a total's key is made from (an item's or section's id lives on
-    the item or section rows)."""
-    for model in (Audit, AuditItem, AuditSection):
-        if hasattr(model, name):
-            return getattr(model, name)
-    raise AttributeError(name)
-
-
-def read(
-    rollup: Rollup,
-    plan: Plan,
-    where: dict[str, Any],
-    group: list[str],
-    *,
-    by_month: bool = False,
-) -> list[Any]:
-    """The rows of read_query (none when the plan reads nothing)."""
-    query = read_query(rollup, plan, where, group, by_month=by_month)
-    return [] if query is None else db.session.execute(query).all()
-
-
-def read_query(
-    rollup: Rollup,
-    plan: Plan,
-    where: dict[str, Any],
-    group: list[str],
-    *,
-    by_month: bool = False,
-) -> Select | None:
-    """The query of the rollup summed by the `group` keys (led by the month, 'YYYY-MM', if
-    by_month) over a period, None when the plan reads nothing: its whole months from the
-    table, plus or minus the audit rows of the plan's days. `where` maps column names to a
-    value or to a list of values (IN); a name the table lacks (a channel for the staff
-    tables) needs a plan of rows only.
-    """
-    t = rollup.table
-
-    def conditions(columns) -> list:
-        out = []
-        for name, value in where.items():
-            column = columns(name)
-            out.append(column.in_(value) if isinstance(value, list) else column == value)
-        return out
-
-    # Each part carries only the keys grouped by: the rows' GROUP BYs and the sum of the
-    # parts then sort fewer groups (a period's total is one row per part).
-    key_names = [n for n, _ in rollup.keys if n in group]
-    value_names = [n for n, _, _ in rollup.values]
-    parts = []
-    if plan.first_month is not None:
-        lead = [month_label(t.month)] if by_month else []
-        parts.append(
-            select(*lead, *(getattr(t, n) for n in [*key_names, *value_names])).where(
-                t.month >= plan.first_month,
-                t.month <= plan.last_month,
-                *conditions(lambda n: getattr(t, n)),
-            )
-        )
-    for span in plan.days:
-        lead = [month_label(Audit.observed_at)] if by_month else []
-        where_rows = conditions(_row_column)
-        observed = [*_observed(span.first, span.last), *where_rows]
-        parts.append(_from_rows(rollup, observed, lead, span.sign, keys=key_names))
-    if not parts:
-        return None
-    rows = union_all(*parts).subquery()
-    columns = list(rows.c)
-    offset = 1 if by_month else 0
-    keys = [columns[offset + key_names.index(n)].label(n) for n in group]
-    if by_month:
-        keys.insert(0, columns[0].label("month"))
-    values = columns[offset + len(key_names) :]
-    # Cast back to the table's types: PostgreSQL sums integers into numerics (Decimals).
-    aggregates = [
-        (func.sum(v) if how == "sum" else func.max(v)).cast(getattr(t, name).type).label(name)
-        for v, (name, _, how) in zip(values, rollup.values, strict=True)
-    ]
-    rows_count = value_names.index("rows")
-    return (
-        select(*keys, *aggregates)
-        .group_by(*(k.element for k in keys))
-        .having(func.sum(values[rows_count]) > 0)
-    )
-
-
-def picked(rows: Iterable[Any], *names: str) -> Iterator[tuple]:
-    """The named columns (two or more) of each row `read` returned, as plain tuples: a
-    result row read by position costs a tenth of one read by name, which tells over the
-    thousands of rows of a team's item totals by staff member."""
-    rows = iter(rows)
-    first = next(rows, None)
-    if first is None:
-        return
-    get = itemgetter(*(first._fields.index(name) for name in names))
-    yield get(first)
-    yield from map(get, rows)

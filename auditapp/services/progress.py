@@ -16,7 +16,7 @@ from auditapp.charts import score_chart
 from auditapp.extensions import db
 from auditapp.models import Audit, StaffMember
 
-from . import month_totals, periods
+from . import month_totals, period_totals, periods
 from .checklists import newest_versions
 from .insights import MissedItem
 
@@ -223,7 +223,7 @@ def _section_means(
     rows, its month totals a few hundred."""
     if not checklist_ids:
         return {}
-    rows = month_totals.read(
+    rows = period_totals.read(
         month_totals.SECTIONS,
         periods.plan_open(period.start, period.end),
         {"checklist_id": list(checklist_ids), "staff_member_id": staff_ids},
@@ -253,7 +253,7 @@ def _compare(
 def _most_missed(staff_id: int, period: Period) -> dict[str, list[tuple[str, int, int]]]:
     """checklist -> [(item id, times not fully met, times scored)], most missed first, from
     the person's item totals (an item is met only when scored)."""
-    rows = month_totals.read(
+    rows = period_totals.read(
         month_totals.STAFF_ITEMS,
         periods.plan_open(period.start, period.end),
         {"staff_member_id": staff_id},
