@@ -51,6 +51,8 @@ class Audit(db.Model):
             "monetary_value",
             "lead_captured",
             "id",  # PostgreSQL indexes hold no row id of their own; joins need it
+            # The rater totals count failed critical items from each audit's list.
+            postgresql_include=["critical_failures"],
         ),
         Index("ix_audits_staff_checklist", "staff_member_id", "checklist_id", "observed_at"),
         Index("ix_audits_staff_status_observed", "staff_member_id", "status", "observed_at"),
