@@ -31,8 +31,9 @@ def test_a_batch_pdf_is_made_in_the_background_and_downloaded(
     job_url = page.url
     expect(page.get_by_role("heading", name="Audits as one PDF")).to_be_visible()
     expect(page.get_by_text(f"Staff member: {STAFF_NAME}")).to_be_visible()
-    # The page refreshes itself until the worker is done.
-    expect(page.get_by_text(f"Ready: {total} audits")).to_be_visible(timeout=120_000)
+    # The page refreshes itself until the worker is done. About 180 PDFs at a lower CPU
+    # priority than the server: on a machine busy with other work that takes minutes.
+    expect(page.get_by_text(f"Ready: {total} audits")).to_be_visible(timeout=300_000)
     with page.expect_download() as download:
         page.get_by_role("link", name=re.compile(r"Download audits-.*\.pdf")).click()
     pages = PdfReader(BytesIO(download.value.path().read_bytes())).pages
