@@ -18,6 +18,7 @@ from auditapp.extensions import db
 from auditapp.models import Audit
 from auditapp.services import audits as audit_service
 from auditapp.services import people
+from auditapp.views.audit_forms import INTERACTION_FIELDS
 
 CSRF_INPUT = r'name="csrf_token"[^>]*value="([^"]+)"'
 
@@ -72,6 +73,8 @@ def test_the_package_holds_the_checklists_in_use_and_the_roster(ready, make_staf
     assert kept["supervisor"] == ready[0].id and kept["csrf_token"]
     assert kept["staff"] == [{"id": staff.id, "label": "Ana Lopez (Front desk)"}]
     assert kept["refreshed_at"][:4] == str(datetime.now().year)
+    # The device sorts a form's fields by the server's own list of interaction fields.
+    assert kept["interaction_fields"] == list(INTERACTION_FIELDS)
     # Stored on the server as soon as it is handed out.
     from auditapp.services.offline import pinned_checklist
 

@@ -87,6 +87,9 @@ def package():
         supervisor=current_user.id,
         refreshed_at=kept.refreshed_at.isoformat(timespec="minutes"),
         csrf_token=generate_csrf(),
+        # The form's interaction fields, which a send carries under "interaction": one list,
+        # the server's, rather than a copy in the device's script.
+        interaction_fields=list(af.INTERACTION_FIELDS),
         checklists=[
             {
                 "id": c.id,

@@ -5,15 +5,6 @@ import * as store from "./store.js";
 
 const ITEM = "item_";
 const COMMENT = "comment_";
-const INTERACTION = new Set([
-  "channel",
-  "observed_at",
-  "customer_type",
-  "duration_minutes",
-  "outcome",
-  "monetary_value",
-  "notes",
-]);
 
 // What the server answers a device that is not signed in: the login page, after a redirect.
 async function json(response) {
@@ -37,7 +28,9 @@ export async function refresh(urls, owner) {
 // An item's id from its field name: ids use '-', which field names write as '_'.
 const itemId = (name, prefix) => name.slice(prefix.length).replaceAll("_", "-");
 
-export function asJson(audit) {
+// The audit's form fields as the JSON the server takes; `interaction` names the form's
+// interaction fields (the package's list).
+export function asJson(audit, interaction) {
   const body = {
     token: audit.token,
     fingerprint: audit.fingerprint,
@@ -51,7 +44,7 @@ export function asJson(audit) {
     if (name.startsWith(ITEM)) body.answers[itemId(name, ITEM)] = value;
     else if (name.startsWith(COMMENT)) body.comments[itemId(name, COMMENT)] = value;
     else if (name === "lead_captured") body.interaction.lead_captured = true;
-    else if (INTERACTION.has(name)) body.interaction[name] = value;
+    else if (interaction.has(name)) body.interaction[name] = value;
   }
   return body;
 }
@@ -74,6 +67,7 @@ export async function sendWaiting(urls, owner) {
       outcome.signedOut = true;
       return;
     }
+    const interaction = new Set(kept.interaction_fields);
     for (const audit of waiting) {
       // Another tab may have sent it meanwhile.
       if (!(await store.getAudit(owner, audit.token))) continue;
@@ -86,7 +80,7 @@ export async function sendWaiting(urls, owner) {
             Accept: "application/json",
             "X-CSRFToken": kept.csrf_token,
           },
-          body: JSON.stringify(asJson(audit)),
+          body: JSON.stringify(asJson(audit, interaction)),
         });
       } catch {
         outcome.unreachable = true;
