@@ -62,8 +62,8 @@ def totals_sums(f: InsightFilters) -> Sums:
     channel, or by the team's staff members), and the active staff observed."""
     rollup = month_totals.STAFF_RATERS if f.team_id else month_totals.RATERS
     [total] = period_totals.read(rollup, totals_plan(f), totals_where(f), []) or [None]
-    if total is None:
-        return Sums(0, 0, 0.0, 0.0, 0, 0, observed(f), 0)
+    if total is None:  # no audits in the period
+        return Sums(observed=observed(f))
     return Sums(
         total.rows,
         total.scored,

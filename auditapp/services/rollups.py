@@ -186,8 +186,6 @@ def item_counts(
     end: date,
     checklist_id: str | None,
     channel: str | None,
-    *,
-    critical_only: bool = False,
 ):
     """Per (checklist, item) over the days start..end, both included: kind, critical (0/1),
     asked, scored, met, N/A and critical failures. Whole calendar months are read from the
@@ -204,7 +202,6 @@ def item_counts(
                 m.month <= plan.last_month,
                 checklist_id,
                 channel,
-                critical_only=critical_only,
             )
         )
     for span in plan.days:
@@ -216,7 +213,6 @@ def item_counts(
                 checklist_id,
                 channel,
                 span.sign,
-                critical_only=critical_only,
             )
         )
     if not parts:
@@ -243,12 +239,8 @@ def _sums(
     checklist_id: str | None,
     channel: str | None,
     sign: int = 1,
-    *,
-    critical_only: bool = False,
 ):
     conditions = [after, before]
-    if critical_only:
-        conditions.append(table.critical.is_(True))
     if checklist_id:
         conditions.append(table.checklist_id == checklist_id)
     if channel:
