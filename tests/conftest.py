@@ -40,6 +40,22 @@ REDIS_URL = os.environ.get("AUDITAPP_TEST_REDIS_URL", "redis://127.0.0.1:6379/15
 REQUIRE_REDIS = os.environ.get("AUDITAPP_REQUIRE_REDIS") == "1"
 
 
+def pytest_collection_modifyitems(config, items):
+    """On PostgreSQL, only the tests that reach the database: the browser tests (their server
+    runs on it) and every test built on `database_url`. The rest (the checklist format,
+    scoring, statistics, charts, the CLI on files of its own) is the same on any database and
+    runs in the SQLite pass, which CI runs beside this one."""
+    if not os.environ.get("AUDITAPP_TEST_DATABASE_URL"):
+        return
+    kept, left = [], []
+    for item in items:
+        uses_database = "database_url" in getattr(item, "fixturenames", ())
+        (kept if uses_database or item.get_closest_marker("browser") else left).append(item)
+    if left:
+        config.hook.pytest_deselected(items=left)
+        items[:] = kept
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
     """An empty database brought to the newest migration once per test session."""
