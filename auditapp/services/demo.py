@@ -267,16 +267,19 @@ def _add_audit(rng, supervisor: User, staff, checklist: Checklist, when, profile
         )
         if item.id in profile["weak"] and rng.random() < 0.3:
             comments[item.id] = "Talked this through after the interaction."
-    audit, _ = audits.start(
-        supervisor=supervisor,
-        staff=staff,
-        checklist=checklist,
-        token=secrets.token_urlsafe(16),
-        interaction=interaction,
-        entry=audits.Answers.clean(answers, comments),
-        submit=True,
-        bulk=True,
-    )
+    # No flush per audit: the batch's commit then inserts its rows many at a time. Nothing
+    # here needs to see an earlier audit of the batch (each token is new).
+    with db.session.no_autoflush:
+        audit, _ = audits.start(
+            supervisor=supervisor,
+            staff=staff,
+            checklist=checklist,
+            token=secrets.token_urlsafe(16),
+            interaction=interaction,
+            entry=audits.Answers.clean(answers, comments),
+            submit=True,
+            bulk=True,
+        )
     # Entered shortly after the observation, as a supervisor would, not all today.
     # `when` is wall time, as a supervisor types it; the recorded moments are UTC.
     entered = clock.to_utc(when + timedelta(minutes=rng.randint(5, 90)))
