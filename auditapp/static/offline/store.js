@@ -6,8 +6,14 @@
 const NAME = "auditapp-offline";
 const KEEP_SENT = 20;
 let opening = null;
+// Set once a logout has begun to clear the device: nothing on this page may open the database
+// again. A send retrying meanwhile (its timer fires as the confirmation closes) would make it
+// anew after the deletion, and could put a result in it; whatever asks now waits for the page
+// to go.
+let leaving = false;
 
 function open() {
+  if (leaving) return new Promise(() => {});
   if (!opening) {
     opening = new Promise((resolve, reject) => {
       const request = indexedDB.open(NAME, 1);
@@ -116,6 +122,7 @@ export async function markSent(audit, result) {
 // service worker itself. The server's logout also sends Clear-Site-Data; this does the same
 // at once, before the page leaves.
 export async function clearAll() {
+  leaving = true;
   const db = await opening;
   if (db) db.close();
   opening = null;
