@@ -376,7 +376,7 @@ def make_calibration(app, make_user):
     """Store a calibration session through the service; returns it. The raters default to
     two new supervisors; `by` (the creator) to a new trainer."""
     from auditapp import clock as app_clock
-    from auditapp.services import calibration
+    from auditapp.services import calibration_sessions
     from auditapp.services.checklists import available
 
     def make(raters=None, by=None, upload=None, **options):
@@ -392,8 +392,8 @@ def make_calibration(app, make_user):
             "deadline": app_clock.local_now() + timedelta(days=3),
         }
         values.update(options)
-        return calibration.create(
-            by or make_user("trainer"), calibration.NewSession(**values), upload
+        return calibration_sessions.create(
+            by or make_user("trainer"), calibration_sessions.NewSession(**values), upload
         )
 
     return make

@@ -7,7 +7,12 @@ from conftest import PASSWORD, running_app
 
 from auditapp import PROJECT_ROOT, clock
 from auditapp.models import CalibrationSession
-from auditapp.services import calibration, calibration_results, demo_calibration, users
+from auditapp.services import (
+    calibration_access,
+    calibration_results,
+    demo_calibration,
+    users,
+)
 
 
 def test_demo_sessions_have_a_lenient_rater_and_an_item_nobody_agrees_on(database_url):
@@ -20,7 +25,7 @@ def test_demo_sessions_have_a_lenient_rater_and_an_item_nobody_agrees_on(databas
         assert [s.status for s in sessions] == ["closed", "closed", "review"]
         assert [s.reference_mode for s in sessions] == ["expert", "consensus", "expert"]
         for session in sessions:
-            found = calibration_results.results_of(calibration.load(session.id))
+            found = calibration_results.results_of(calibration_access.load(session.id))
             sam_row = next(r for r in found.raters if r.name == "Sam")
             assert sam_row.tendency == "more lenient"
             assert sam_row.difference > 0

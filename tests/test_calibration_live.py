@@ -111,7 +111,7 @@ def test_calibration_answers_of_a_written_account_count_nowhere(
 def test_a_live_session_needs_a_staff_member_and_a_supervisor_as_lead(
     app, make_user, make_calibration
 ):
-    from auditapp.services.calibration import CalibrationError
+    from auditapp.services.calibration_sessions import CalibrationError
 
     trainer = make_user("trainer")
     supervisor = make_user("supervisor")

@@ -97,10 +97,10 @@ def allowed_roles(app, endpoint: str) -> tuple[str, ...]:
 
 def submitted_by_all(session, raters) -> None:
     """Every rater of a calibration session submits: it is in review."""
-    from auditapp.services import audits, calibration
+    from auditapp.services import audits, calibration_answers
 
     for n, rater in enumerate(raters):
-        calibration.save_answers(
+        calibration_answers.save_answers(
             session,
             rater,
             token=f"all-{session.id}-{n}",

@@ -16,7 +16,15 @@ from auditapp import clock as app_clock
 from auditapp.extensions import db
 from auditapp.models import StaffMember
 from auditapp.services import audits as audit_service
-from auditapp.services import calibration, coaching, digest, mail_preferences, plans, reminders
+from auditapp.services import (
+    calibration_access,
+    calibration_answers,
+    coaching,
+    digest,
+    mail_preferences,
+    plans,
+    reminders,
+)
 from auditapp.services.checklists import available
 
 MONDAY = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)  # the clock fixture's moment
@@ -120,8 +128,8 @@ def test_raters_who_have_not_scored_are_reminded_once_a_day_before_the_deadline(
     session = make_calibration(raters=raters)
     deliver()  # the invitations
     assert len(inbox.received) == 2
-    calibration.save_answers(
-        calibration.load(session.id),
+    calibration_answers.save_answers(
+        calibration_access.load(session.id),
         raters[0],
         token="cal-rater0",
         interaction=audit_service.Interaction(

@@ -16,7 +16,8 @@ from auditapp.charts import Words, score_chart
 from auditapp.checklists import NA
 from auditapp.models import User
 
-from . import calibration as service
+from . import calibration_access as access
+from . import calibration_agreement
 from . import calibration_results as results
 
 DRIFT_POINTS = 15.0  # the latest session this far below a rater's earlier average: drifting
@@ -72,7 +73,7 @@ class ItemAgreement:
     checklist_title: str
     item_text: str
     sessions: int
-    alpha: results.Stat
+    alpha: calibration_agreement.Stat
     unreliable: bool
 
 
@@ -82,14 +83,14 @@ class Overview:
     checklists: list[tuple[str, str]]  # (id, title) to filter by
     raters: list[tuple[int, str]]
     trends: list[RaterTrend]
-    per_checklist: list[tuple[str, results.Stat]]
+    per_checklist: list[tuple[str, calibration_agreement.Stat]]
     items: list[ItemAgreement]
-    icc: results.Stat
+    icc: calibration_agreement.Stat
 
 
 def overview(user: User, filters: Filters) -> Overview:
     """The sessions `user` may see the answers of, pooled."""
-    seen = [s for s in service.sessions_for(user) if service.can_see_answers(user, s)]
+    seen = [s for s in access.sessions_for(user) if access.can_see_answers(user, s)]
     checklists = sorted({(s.checklist_id, s.checklist_version.title) for s in seen})
     if filters.checklist_id:
         seen = [s for s in seen if s.checklist_id == filters.checklist_id]
@@ -100,7 +101,7 @@ def overview(user: User, filters: Filters) -> Overview:
     by_item: dict[tuple[str, str], dict] = {}
     overall: dict[int, dict[int, float]] = {}
     for s in sessions:
-        done = service.submitted(s)
+        done = access.submitted(s)
         for uid, a in done.items():
             names[uid] = a.user.name
         found = results.results_of(s, with_stats=False)
@@ -111,7 +112,7 @@ def overview(user: User, filters: Filters) -> Overview:
                 trends.setdefault(uid, []).append((day, s.title, row.pct_matching))
             if row.overall is not None:
                 overall.setdefault(s.id, {})[uid] = row.overall
-        checklist = service.checklist_of(s)
+        checklist = access.checklist_of(s)
         title, units, raters = by_checklist.setdefault(s.checklist_id, (checklist.title, [], []))
         for uid in done:
             if uid not in raters:
@@ -128,7 +129,7 @@ def overview(user: User, filters: Filters) -> Overview:
                 {
                     "title": title,
                     "text": item.text,
-                    "level": results.level_of(checklist, item),
+                    "level": calibration_agreement.level_of(checklist, item),
                     "order": [
                         o.value for o in sorted(checklist.scale_for(item), key=lambda o: o.points)
                     ],
@@ -145,7 +146,7 @@ def overview(user: User, filters: Filters) -> Overview:
     per_checklist = [
         (
             title,
-            results.stat(
+            calibration_agreement.stat(
                 "Krippendorff's α (nominal), every item of every session",
                 "krippendorff_alpha",
                 units,
@@ -160,7 +161,9 @@ def overview(user: User, filters: Filters) -> Overview:
         options = {"level": entry["level"]}
         if entry["level"] == "ordinal":
             options["order"] = entry["order"]
-        stat = results.stat("Krippendorff's α", "krippendorff_alpha", table, **options)
+        stat = calibration_agreement.stat(
+            "Krippendorff's α", "krippendorff_alpha", table, **options
+        )
         unreliable = len(table) >= MIN_SESSIONS and (stat.value is not None and stat.value < 0.667)
         items.append(ItemAgreement(entry["title"], entry["text"], len(table), stat, unreliable))
     items.sort(key=lambda i: (not i.unreliable, i.alpha.value if i.alpha.value is not None else 2))
@@ -187,14 +190,16 @@ def _drifting(values: list[float]) -> bool:
     return values[-1] <= earlier - DRIFT_POINTS
 
 
-def _icc(overall: dict[int, dict[int, float]]) -> results.Stat:
+def _icc(overall: dict[int, dict[int, float]]) -> calibration_agreement.Stat:
     """ICC(A,1) over sessions (units) and the raters who scored every one of them."""
     label = "ICC(A,1) on overall scores across sessions"
     if not overall:
-        return results.Stat(label, None, None, None, 0, 0, "no session with two or more raters")
+        return calibration_agreement.Stat(
+            label, None, None, None, 0, 0, "no session with two or more raters"
+        )
     common = set.intersection(*(set(row) for row in overall.values()))
     if len(common) < 2:
-        return results.Stat(
+        return calibration_agreement.Stat(
             label,
             None,
             None,
@@ -205,4 +210,4 @@ def _icc(overall: dict[int, dict[int, float]]) -> results.Stat:
         )
     raters = sorted(common)
     table = [[row[uid] for uid in raters] for row in overall.values()]
-    return results.stat(label, "icc_a1", table)
+    return calibration_agreement.stat(label, "icc_a1", table)

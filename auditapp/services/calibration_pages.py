@@ -11,7 +11,7 @@ from auditapp.models import CalibrationSession, User
 from auditapp.models.calibration import MATERIAL_KINDS
 from auditapp.models.people import ROLE_LABELS
 
-from . import calibration as service
+from . import calibration_access as access
 from . import calibration_files as files
 
 STATUS_LABELS = {"open": "Open", "review": "In review", "closed": "Closed"}
@@ -72,7 +72,7 @@ class SessionView:
 
 def session_view(session: CalibrationSession, user: User) -> SessionView:
     """The session as `user` may see it: who has submitted, never what they answered."""
-    state = service.status_of(session)
+    state = access.status_of(session)
     answers = {a.user_id: a for a in session.answers if a.kind == "rater"}
     raters = [
         RaterRow(
@@ -87,7 +87,7 @@ def session_view(session: CalibrationSession, user: User) -> SessionView:
     ]
     names = {r.user_id: r.name for r in raters}
     mine = next((r.state for r in raters if r.user_id == user.id), None)
-    manage = service.can_manage(user, session)
+    manage = access.can_manage(user, session)
     upload = None
     if session.upload_file:
         upload = Material(
@@ -97,7 +97,7 @@ def session_view(session: CalibrationSession, user: User) -> SessionView:
             session.upload_size or 0,
             files.shown_inline(session.upload_name or ""),
         )
-    staff_name = service.staff_name_for(user, session)
+    staff_name = access.staff_name_for(user, session)
     version = session.checklist_version
     return SessionView(
         id=session.id,
@@ -126,8 +126,8 @@ def session_view(session: CalibrationSession, user: User) -> SessionView:
         can_score=mine is not None and mine != "submitted" and state == "open",
         can_consensus=manage and session.reference_mode == "consensus" and state == "review",
         can_close=manage and state == "review",
-        can_see_answers=service.can_see_answers(user, session),
-        consensus_recorded=service.consensus_of(session) is not None,
+        can_see_answers=access.can_see_answers(user, session),
+        consensus_recorded=access.consensus_of(session) is not None,
         submitted_count=sum(r.state == "submitted" for r in raters),
     )
 
@@ -155,13 +155,13 @@ class SessionRow:
 def session_rows(user: User) -> list[SessionRow]:
     """The sessions `user` may open, newest first, as rows of the list."""
     rows = []
-    for s in service.sessions_for(user):
-        done = service.submitted(s)
+    for s in access.sessions_for(user):
+        done = access.submitted(s)
         mine = None
-        if user.id in service.rater_ids(s):
-            own = service.own_answer(s, user)
+        if user.id in access.rater_ids(s):
+            own = access.own_answer(s, user)
             mine = _state(own)
-        state = service.status_of(s)
+        state = access.status_of(s)
         rows.append(
             SessionRow(
                 s.id,

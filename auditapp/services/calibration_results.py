@@ -1,48 +1,31 @@
 """A calibration session's results as plain data: every rater's answer beside the reference,
-per item and per rater, and the agreement statistics (from auditapp.agreement) with their
-95% intervals. Shared by the results page, its PDF and its JSON.
+per item and per rater, with the agreement figures of calibration_agreement. Shared by the
+results page, its PDF and its JSON (calibration_export).
 
 N/A (and an item not asked on the session's channel) is a missing rating, never a category.
 """
 
 from __future__ import annotations
 
-import math
-import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
 
 from auditapp import agreement
 from auditapp.checklists import NA, Checklist, Item
 from auditapp.models import CalibrationAnswer, CalibrationSession
-from auditapp.pdf import render_pdf
 
-from . import calibration as service
-from .reports import printable_html
+from . import calibration_access as access
+from .calibration_agreement import (
+    Stat,
+    alpha_by_level,
+    cohen_vs_reference,
+    level_of,
+    named_stats,
+    one_unit_agreement,
+    stat,
+)
 
-SAMPLES = 1000  # bootstrap resamples for each interval
 LENIENCY_POINTS = 5.0  # a rater this many points above (below) the others is lenient (severe)
-
-
-@dataclass(frozen=True)
-class Stat:
-    """One statistic with its interval, or no value and the reason in words."""
-
-    label: str
-    value: float | None
-    ci_low: float | None
-    ci_high: float | None
-    n_units: int
-    n_raters: int
-    reason: str | None = None
-    reading: str | None = None  # for alpha: reliable, tentative or unreliable
-
-    def as_json(self) -> dict[str, Any]:
-        data = {k: getattr(self, k) for k in ("value", "ci_low", "ci_high", "n_units", "n_raters")}
-        if self.value is None:
-            data["reason"] = self.reason
-        return data
 
 
 @dataclass(frozen=True)
@@ -100,8 +83,8 @@ class Results:
 def results_of(session: CalibrationSession, *, with_stats: bool = True) -> Results:
     """Everything the results page, PDF and JSON show about a session; without the
     statistics (the overview pools its own) when `with_stats` is False."""
-    checklist = service.checklist_of(session)
-    done = service.submitted(session)
+    checklist = access.checklist_of(session)
+    done = access.submitted(session)
     order = [r.user_id for r in session.raters if r.user_id in done]
     answers = [done[i] for i in order]
     names = [a.user.name for a in answers]
@@ -130,8 +113,8 @@ def results_of(session: CalibrationSession, *, with_stats: bool = True) -> Resul
             session.id, checklist, session.reference_mode, reference_name,
             reference.overall if reference else None, raters, rows, {}, [], skipped, None, {},
         )  # fmt: skip
-    stats = _named_stats(table)
-    by_level = _alpha_by_level(checklist, items, table)
+    stats = named_stats(table)
+    by_level = alpha_by_level(checklist, items, table)
     overall_alpha = stat(
         "Krippendorff's α (interval) on the overall score",
         "krippendorff_alpha",
@@ -144,7 +127,7 @@ def results_of(session: CalibrationSession, *, with_stats: bool = True) -> Resul
         else None
     )
     item_stats = {
-        item.id: {"percent_agreement": _one_unit_agreement(row)}
+        item.id: {"percent_agreement": one_unit_agreement(row)}
         for (_, item), row in zip(items, table, strict=True)
     }
     return Results(
@@ -168,7 +151,7 @@ def _reference(session, done) -> tuple[CalibrationAnswer | None, str | None]:
         expert = done[session.expert_id]
         return expert, expert.user.name
     if session.reference_mode == "consensus":
-        consensus = service.consensus_of(session)
+        consensus = access.consensus_of(session)
         if consensus is not None:
             return consensus, "Consensus"
     return None, None
@@ -189,17 +172,6 @@ def _label(checklist: Checklist, item: Item, answer: CalibrationAnswer | None) -
         return "N/A"
     labels = {o.value: o.label for o in checklist.scale_for(item)}
     return labels.get(value or "", "—")
-
-
-def scale_words(scale: str) -> str:
-    """A scale's id as people say it: rating_1_5 is the 1–5 rating."""
-    if found := re.fullmatch(r"rating_(\d+)_(\d+)", scale):
-        return f"{found[1]}–{found[2]} rating"
-    return scale.replace("_", " ")
-
-
-def level_of(checklist: Checklist, item: Item) -> str:
-    return "nominal" if len(checklist.scale_for(item)) <= 2 else "ordinal"
 
 
 def _item_row(checklist, section, item, answers, names, row, ref, expert_column) -> ItemRow:
@@ -235,68 +207,6 @@ def _item_row(checklist, section, item, answers, names, row, ref, expert_column)
     )
 
 
-def stat(label: str, name: str, table, **options) -> Stat:
-    if not table or not table[0]:
-        return Stat(label, None, None, None, 0, 0, "fewer than two raters")
-    e = agreement.estimate(name, table, samples=SAMPLES, **options)
-    reading = agreement.alpha_reading(e.value) if name == "krippendorff_alpha" else None
-    return Stat(label, e.value, e.ci_low, e.ci_high, e.n_units, e.n_raters, e.reason, reading)
-
-
-def _named_stats(table) -> dict[str, Stat]:
-    return {
-        "krippendorff_alpha": stat(
-            "Krippendorff's α (nominal, every item)", "krippendorff_alpha", table
-        ),
-        "gwet_ac1": stat("Gwet's AC1", "gwet_ac1", table),
-        "fleiss_kappa": stat("Fleiss' κ", "fleiss_kappa", table),
-        "percent_agreement": stat("Percent agreement", "percent_agreement", table),
-    }
-
-
-def _alpha_by_level(checklist, items, table) -> list[Stat]:
-    groups: dict[tuple[str, str], list[int]] = {}
-    for n, (_, item) in enumerate(items):
-        level = level_of(checklist, item)
-        groups.setdefault((level, "yes/no" if level == "nominal" else item.scale), []).append(n)
-    found = []
-    for (level, scale), rows in groups.items():
-        options: dict[str, Any] = {"level": level}
-        if level == "ordinal":
-            item = items[rows[0]][1]
-            options["order"] = [
-                o.value for o in sorted(checklist.scale_for(item), key=lambda o: o.points)
-            ]
-        what = "yes/no items" if level == "nominal" else f"items on the {scale_words(scale)} scale"
-        found.append(
-            stat(
-                f"Krippendorff's α ({level}), {what}",
-                "krippendorff_alpha",
-                [table[n] for n in rows],
-                **options,
-            )
-        )
-    return found
-
-
-def _one_unit_agreement(row) -> Stat:
-    given = [v for v in row if v is not None]
-    if len(given) < 2:
-        return Stat(
-            "Percent agreement",
-            None,
-            None,
-            None,
-            int(bool(given)),
-            len(given),
-            "fewer than two raters answered this item",
-        )
-    value = agreement.percent_agreement([row])
-    return Stat(
-        "Percent agreement", None if math.isnan(value) else value, None, None, 1, len(given), None
-    )
-
-
 def _rater_rows(
     checklist, items, answers, names, table, reference, ref_values, expert_column, with_stats
 ) -> list[RaterRow]:
@@ -327,7 +237,7 @@ def _rater_rows(
             ]
             pct = 100 * sum(a == r for a, r in compared) / len(compared) if compared else None
             mismatches = _critical_mismatches(checklist, items, answer, reference)
-            cohen = _cohen(checklist, items, mine, ref_values) if with_stats else []
+            cohen = cohen_vs_reference(checklist, items, mine, ref_values) if with_stats else []
         rows.append(
             RaterRow(
                 answer.user_id,
@@ -353,89 +263,3 @@ def _critical_mismatches(checklist, items, answer, reference) -> list[str]:
         for _, item in items
         if item.critical and (item.id in failed) != (item.id in reference_failed)
     ]
-
-
-def _cohen(checklist, items, mine, ref_values) -> list[Stat]:
-    groups: dict[str, list[int]] = {}
-    for n, (_, item) in enumerate(items):
-        groups.setdefault(
-            "yes/no" if level_of(checklist, item) == "nominal" else item.scale, []
-        ).append(n)
-    found = []
-    for scale, rows in groups.items():
-        pairs = [[mine[n], ref_values[n]] for n in rows]
-        if scale == "yes/no":
-            found.append(stat("Cohen's κ vs the reference, yes/no items", "cohen_kappa", pairs))
-        else:
-            item = items[rows[0]][1]
-            order = [o.value for o in sorted(checklist.scale_for(item), key=lambda o: o.points)]
-            found.append(
-                stat(
-                    f"Cohen's κ (quadratic) vs the reference, {scale_words(scale)} items",
-                    "cohen_kappa",
-                    pairs,
-                    weights="quadratic",
-                    order=order,
-                )
-            )
-    return found
-
-
-def as_json(results: Results) -> dict[str, Any]:
-    """The JSON of /calibration/<id>/results.json (docs/calibration.md)."""
-    return {
-        "session": results.session_id,
-        "checklist": {"id": results.checklist.id, "version": results.checklist.version},
-        "reference": {"mode": results.reference_mode, "name": results.reference_name},
-        **{name: stat.as_json() for name, stat in results.stats.items()},
-        "krippendorff_alpha_by_level": [
-            {"label": s.label, **s.as_json()} for s in results.by_level
-        ],
-        "krippendorff_alpha_overall_interval": results.overall_alpha.as_json(),
-        "raters": [
-            {
-                "name": r.name,
-                "is_reference": r.is_reference,
-                "overall": r.overall,
-                "difference_from_reference": r.difference,
-                "percent_matching_reference": r.pct_matching,
-                "critical_mismatches": r.critical_mismatches,
-                "tendency": r.tendency,
-                "cohen_kappa": [{"label": s.label, **s.as_json()} for s in r.cohen],
-            }
-            for r in results.raters
-        ],
-        "items": [_item_json(results, row) for row in results.items],
-    }
-
-
-def _item_json(results: Results, row: ItemRow) -> dict[str, Any]:
-    one_unit = {
-        "value": None,
-        "ci_low": None,
-        "ci_high": None,
-        "n_units": 1,
-        "n_raters": sum(a.value is not None for a in row.answers),
-        "reason": "only one unit: agreement on one item is pooled over sessions on /calibration",
-    }
-    return {
-        "id": row.item.id,
-        "text": row.item.text,
-        "critical": row.item.critical,
-        "level": row.level,
-        "answers": [{"rater": a.rater, "value": a.value} for a in row.answers],
-        "reference": row.reference,
-        "modal": row.modal,
-        "percent_with_reference": row.pct_with_reference,
-        "disagreement": row.disagreement,
-        "krippendorff_alpha": one_unit,
-        "gwet_ac1": one_unit,
-        "fleiss_kappa": one_unit,
-        "percent_agreement": results.item_stats[row.item.id]["percent_agreement"].as_json(),
-    }
-
-
-def results_pdf(view, session: CalibrationSession) -> bytes:
-    """The results page's partials as a PDF."""
-    html = printable_html("pdf/calibration.html", view=view, results=results_of(session))
-    return render_pdf(html)

@@ -11,7 +11,7 @@ from auditapp import clock
 from auditapp.checklists import NA, Checklist
 from auditapp.models import User
 
-from . import audits, calibration, checklists
+from . import audits, calibration_answers, calibration_sessions, checklists
 
 CHECKLIST = "service-basics"
 VAGUE_ITEM = "relaxed-manner"  # its 1-5 scale has no anchors: everyone reads it differently
@@ -66,9 +66,9 @@ def add(trainer: User, lenient: User, strict: User, now: datetime) -> int:
         return 0
     raters = {"expert": trainer, "lenient": lenient, "strict": strict}
     for title, channel, account, reference, days, expert, fate in SESSIONS:
-        session = calibration.create(
+        session = calibration_sessions.create(
             trainer,
-            calibration.NewSession(
+            calibration_sessions.NewSession(
                 title=title,
                 checklist=checklist,
                 channel=channel,
@@ -90,7 +90,7 @@ def add(trainer: User, lenient: User, strict: User, now: datetime) -> int:
                 answers = _lenient(checklist, answers)
             if VAGUE_ITEM in answers:
                 answers[VAGUE_ITEM] = VAGUE[who]
-            calibration.save_answers(
+            calibration_answers.save_answers(
                 session,
                 user,
                 token=secrets.token_urlsafe(16),
@@ -100,7 +100,7 @@ def add(trainer: User, lenient: User, strict: User, now: datetime) -> int:
             )
         if reference == "consensus":
             agreed = {**truth, VAGUE_ITEM: "3"}
-            calibration.record_consensus(
+            calibration_answers.record_consensus(
                 session,
                 trainer,
                 token=secrets.token_urlsafe(16),
@@ -108,7 +108,7 @@ def add(trainer: User, lenient: User, strict: User, now: datetime) -> int:
                 entry=audits.Answers.clean(agreed, {}),
             )
         if fate == "closed":
-            calibration.close(session, trainer)
+            calibration_sessions.close(session, trainer)
     return len(SESSIONS)
 
 

@@ -22,7 +22,7 @@ from auditapp import clock, queue
 from auditapp.extensions import db
 from auditapp.models import CalibrationSession, CoachingAction, MailMessage, User
 
-from . import calibration, event_log, mail, mail_preferences, notifications
+from . import calibration_access, event_log, mail, mail_preferences, notifications
 from .checklists import available, newest_versions
 from .coaching import is_overdue
 
@@ -167,9 +167,11 @@ def calibration_messages() -> list[MailMessage]:
         )
     ).all()
     late = {
-        s.id: [i for i in calibration.rater_ids(s) if i not in calibration.submitted(s)]
+        s.id: [
+            i for i in calibration_access.rater_ids(s) if i not in calibration_access.submitted(s)
+        ]
         for s in sessions
-        if calibration.status_of(s) == "open"
+        if calibration_access.status_of(s) == "open"
     }
     users = {
         u.id: u

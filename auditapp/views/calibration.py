@@ -18,9 +18,15 @@ from flask import (
 from flask_login import current_user
 
 from auditapp.models import CalibrationSession
-from auditapp.services import calibration as service
+from auditapp.services import (
+    calibration_access,
+    calibration_answers,
+    calibration_export,
+    calibration_overview,
+    calibration_results,
+    calibration_sessions,
+)
 from auditapp.services import calibration_files as files
-from auditapp.services import calibration_overview, calibration_results
 from auditapp.services.calibration_pages import session_rows, session_view
 
 from . import audit_forms as af
@@ -70,8 +76,8 @@ def new():
             form.upload.errors = [str(exc)]
             return _new_page(form), 400
     try:
-        session = service.create(current_user, new_session, upload)
-    except service.CalibrationError as exc:
+        session = calibration_sessions.create(current_user, new_session, upload)
+    except calibration_sessions.CalibrationError as exc:
         af.show_errors(form, exc)
         return _new_page(form), 400
     flash(f"Calibration session #{session.id} created; the raters can score it now.", "success")
@@ -91,16 +97,16 @@ def show(session_id: int):
 def score(session_id: int):
     """A rater scores the material on the same form as an audit: drafts, then submit."""
     session = _member_session(session_id)
-    if current_user.id not in service.rater_ids(session):
+    if current_user.id not in calibration_access.rater_ids(session):
         abort(403)
     view = session_view(session, current_user)
-    checklist = service.checklist_of(session)
-    mine = service.own_answer(session, current_user)
+    checklist = calibration_access.checklist_of(session)
+    mine = calibration_access.own_answer(session, current_user)
     if mine is not None and mine.status == "submitted":
         flash("Your answers were already submitted; nothing was stored twice.", "info")
         return redirect(url_for("calibration.results", session_id=session.id))
     if view.status != "open":
-        flash(service.late_message(session), "warning")
+        flash(calibration_answers.late_message(session), "warning")
         return redirect(url_for("calibration.show", session_id=session.id))
     if request.method == "GET":
         form = cf.scoring_form(checklist, session, mine)
@@ -109,7 +115,7 @@ def score(session_id: int):
     if not form.validate():
         return cf.render_scoring(view, form, checklist, status=400)
     try:
-        answer, changed = service.save_answers(
+        answer, changed = calibration_answers.save_answers(
             session,
             current_user,
             token=form.token.data,
@@ -139,21 +145,23 @@ def consensus(session_id: int):
     """In review, the trainer records the answers the raters agreed on (the same form)."""
     session = _member_session(session_id)
     view = session_view(session, current_user)
-    if not service.can_manage(current_user, session):
+    if not calibration_access.can_manage(current_user, session):
         abort(403)
-    checklist = service.checklist_of(session)
+    checklist = calibration_access.checklist_of(session)
     if not view.can_consensus:
         flash("The consensus is recorded in review, for a session with a consensus reference.")
         return redirect(url_for("calibration.show", session_id=session.id))
     if request.method == "GET":
-        form = cf.scoring_form(checklist, session, service.consensus_of(session), consensus=True)
+        form = cf.scoring_form(
+            checklist, session, calibration_access.consensus_of(session), consensus=True
+        )
         form.token.data = cf.new_token()  # a new recording, not the old one
         return cf.render_scoring(view, form, checklist, consensus=True)
     form = cf.scoring_form(checklist, session, "post", consensus=True)
     if not form.validate():
         return cf.render_scoring(view, form, checklist, consensus=True, status=400)
     try:
-        service.record_consensus(
+        calibration_answers.record_consensus(
             session,
             current_user,
             token=form.token.data,
@@ -173,9 +181,9 @@ def close(session_id: int):
     """End the session; its results stay."""
     session = _member_session(session_id)
     try:
-        service.close(session, current_user)
-    except service.CalibrationError as exc:
-        if not service.can_manage(current_user, session):
+        calibration_sessions.close(session, current_user)
+    except calibration_sessions.CalibrationError as exc:
+        if not calibration_access.can_manage(current_user, session):
             abort(403)
         abort(400, exc.problems.get("", str(exc)))
     flash(f"Calibration session #{session.id} is closed.", "success")
@@ -199,7 +207,7 @@ def results(session_id: int):
 def results_json(session_id: int):
     """The results as JSON (documented in docs/calibration.md)."""
     session = _answers_session(session_id)
-    return jsonify(calibration_results.as_json(calibration_results.results_of(session)))
+    return jsonify(calibration_export.as_json(calibration_results.results_of(session)))
 
 
 @bp.route("/<int:session_id>/results.pdf")
@@ -207,8 +215,8 @@ def results_json(session_id: int):
 def results_pdf(session_id: int):
     """The results page as a PDF, made from the same partials."""
     session = _answers_session(session_id)
-    pdf = calibration_results.results_pdf(session_view(session, current_user), session)
-    service.note_results_printed(session, current_user)
+    pdf = calibration_export.results_pdf(session_view(session, current_user), session)
+    calibration_sessions.note_results_printed(session, current_user)
     return pdf_response(pdf, f"calibration-{session.id}.pdf")
 
 
@@ -226,7 +234,7 @@ def material(session_id: int):
     if not path.is_file():
         current_app.logger.error("calibration upload %s is missing", session.upload_file)
         abort(404)
-    service.note_material_opened(session, current_user)
+    calibration_sessions.note_material_opened(session, current_user)
     response = send_file(
         path,
         mimetype=session.upload_type,
@@ -251,8 +259,8 @@ def _new_page(form):
 
 
 def _member_session(session_id: int) -> CalibrationSession:
-    session = service.load(session_id) or abort(404)
-    if not service.can_open(current_user, session):
+    session = calibration_access.load(session_id) or abort(404)
+    if not calibration_access.can_open(current_user, session):
         abort(403)
     return session
 
@@ -260,6 +268,6 @@ def _member_session(session_id: int) -> CalibrationSession:
 def _answers_session(session_id: int) -> CalibrationSession:
     """The session, if the user may see its answers now (blind until submitted)."""
     session = _member_session(session_id)
-    if not service.can_see_answers(current_user, session):
+    if not calibration_access.can_see_answers(current_user, session):
         abort(403, "Blind until submitted: submit your own answers first.")
     return session

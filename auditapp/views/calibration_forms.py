@@ -1,5 +1,5 @@
 """The new calibration session form, and moving data between the audit form (which raters
-score on) and the calibration service."""
+score on) and the calibration services."""
 
 from __future__ import annotations
 
@@ -33,8 +33,9 @@ from auditapp.forms import (
     options,
 )
 from auditapp.models.calibration import MATERIAL_KINDS, REFERENCE_MODES
-from auditapp.services import calibration as service
 from auditapp.services import checklists, choices
+from auditapp.services.calibration_answers import interaction_of
+from auditapp.services.calibration_sessions import MAX_TEXT, NewSession, possible_raters
 from auditapp.validators import InDateWindow, PlainText, choice_id
 
 from . import form_cache
@@ -53,7 +54,7 @@ class CalibrationSessionForm(FlaskForm):
     material_kind = RadioField("Material", choices=options(MATERIAL_KINDS.items()), default="text")
     material_text = TextAreaField(
         "The written account or transcript (for written material)",
-        validators=[Length(max=service.MAX_TEXT), PlainText()],
+        validators=[Length(max=MAX_TEXT), PlainText()],
         render_kw={"rows": 8},
     )
     upload = FileField("The recording or document (for an upload)")
@@ -101,19 +102,19 @@ def new_session_form(formdata=None) -> CalibrationSessionForm:
     form = CalibrationSessionForm(**kwargs)
     form.checklist.choices = options([(c.id, c.title) for c in checklists.available().values()])
     form.staff_member_id.choices = options([("", "— none —"), *choices.active_staff()])
-    raters = service.possible_raters()
+    raters = possible_raters()
     form.rater_ids.choices = options(raters)
     form.lead_rater_id.choices = options([("", "— none —"), *raters])
     form.expert_id.choices = options([("", "— none —"), *raters])
     return form
 
 
-def new_session_from(form: CalibrationSessionForm) -> service.NewSession | None:
+def new_session_from(form: CalibrationSessionForm) -> NewSession | None:
     """The service's input; None when the chosen checklist is no longer offered."""
     checklist = checklists.available().get(form.checklist.data or "")
     if checklist is None:
         return None
-    return service.NewSession(
+    return NewSession(
         title=form.title.data or "",
         checklist=checklist,
         channel=form.channel.data,
@@ -148,7 +149,7 @@ def scoring_form(checklist: Checklist, session, answer=None, *, consensus: bool 
         form = build_audit_form(checklist)
     else:
         data = {"token": answer.form_token, "fingerprint": checklist.fingerprint}
-        data.update(service.interaction_of(answer))
+        data.update(interaction_of(answer))
         data["outcome"] = data.get("outcome") or ""
         for _, item in checklist.iter_items():
             data[item_field_name(item.id)] = answer.answers.get(item.id)
