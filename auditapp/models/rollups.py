@@ -141,6 +141,25 @@ class StaffItemMonthTotal(db.Model):
                 "critical_failed",
             ],
         ),
+        # Everyone's months of one checklist (who missed what on /insights' heat map
+        # checklist) from the index alone, not a scan of every checklist (migration 0016).
+        Index(
+            "ix_staff_item_month_totals_checklist",
+            "checklist_id",
+            "month",
+            postgresql_include=[
+                "staff_member_id",
+                "item_id",
+                "kind",
+                "critical",
+                "rows",
+                "asked",
+                "scored",
+                "met",
+                "na",
+                "critical_failed",
+            ],
+        ),
     )
 
     # Led by the staff member: a team's page reads its members' months, a range each.
