@@ -494,6 +494,10 @@ def main() -> None:
                     c.execute(text("VACUUM ANALYZE"))
             ids = existing(args.audits) if reused else generate(args.audits)
             what = f"reused (migrations {migrated:.1f} s)" if reused else "generated"
+            if db.engine.dialect.name == "postgresql":  # docs/deploy.md: it moves the pages
+                with db.engine.connect() as c:
+                    workers = c.execute(text("SHOW max_parallel_workers_per_gather")).scalar()
+                what += f"; max_parallel_workers_per_gather {workers}"
             print(
                 f"{kind:<11} {'generate':<15} {ids['seconds'] * 1000:>10.0f} {'':>8}   "
                 f"{args.audits:,} audits, {ids['items']:,} item rows, {what}"
