@@ -15,6 +15,7 @@ Ben NO_GREETING; in the previous 91 days: Ana POOR.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 import xml.etree.ElementTree as ET
@@ -28,6 +29,7 @@ from auditapp import glance_charts
 from auditapp.services import glance, trend
 from auditapp.services import insights as ins
 from auditapp.services import insights_interactions as ii
+from auditapp.services import insights_quality as iq
 
 ALL_MET = {"greeted": "yes", "warmth": "5", "smiled": "often", "thanked": "yes", "argued": "no"}
 NOT_THANKED = {**ALL_MET, "thanked": "no"}
@@ -88,6 +90,40 @@ def test_headline_figures_against_the_previous_period(front_desk):
     assert figures["Coverage"].before_text == "50.0%"
     start, _end = g.period
     assert g.previous == (start - timedelta(days=91), start - timedelta(days=1))
+
+
+@pytest.mark.parametrize("team", [True, False])
+def test_the_headline_summed_from_the_raters_rows_is_the_periods_total(front_desk, team):
+    """The page reads the period's rater totals by checklist and supervisor once, for the
+    raters' table and the headline: their sum is what the headline's own read gives."""
+    ana, _ = front_desk
+    f = ins.InsightFilters(team_id=ana.team_id if team else None)
+    alone = dataclasses.astuple(glance.totals_sums(f))
+    summed = dataclasses.astuple(glance.totals_sums(f, iq.rater_sums(f)))
+    assert alone[0] == 5  # the audits of the period, as in the worked example above
+    assert summed == pytest.approx(alone)
+
+
+def test_the_team_page_reads_the_rater_totals_once_a_period(client, login_as, front_desk):
+    """This period's (the raters' table and the headline) and the previous period's."""
+    from sqlalchemy import event
+
+    from auditapp.extensions import db
+
+    ana, _ = front_desk
+    login_as("trainer")
+    reads = []
+
+    def note(conn, cursor, statement, *args):
+        if "staff_rater_month_totals" in statement:
+            reads.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        assert client.get(f"/teams/{ana.team_id}").status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    assert len(reads) == 2
 
 
 def test_a_clear_change_gets_an_arrow(make_staff, make_audit, sup):

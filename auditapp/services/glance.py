@@ -57,22 +57,25 @@ def observed(f: InsightFilters) -> int:
     return int(db.session.scalar(query) or 0)
 
 
-def totals_sums(f: InsightFilters) -> Sums:
+def totals_sums(f: InsightFilters, rater_sums: list | None = None) -> Sums:
     """The headline sums of the filters' period, as one total of the audit totals (by
-    channel, or by the team's staff members), and the active staff observed."""
-    rollup = month_totals.STAFF_RATERS if f.team_id else month_totals.RATERS
-    [total] = period_totals.read(rollup, totals_plan(f), totals_where(f), []) or [None]
-    if total is None:  # no audits in the period
+    channel, or by the team's staff members), and the active staff observed. `rater_sums`
+    are the period's totals by checklist and supervisor when the page has read them
+    already (insights_quality.rater_sums): their sum is the same total, with no read."""
+    if rater_sums is None:
+        rollup = month_totals.STAFF_RATERS if f.team_id else month_totals.RATERS
+        rater_sums = period_totals.read(rollup, totals_plan(f), totals_where(f), [])
+    if not rater_sums:  # no audits in the period
         return Sums(observed=observed(f))
     return Sums(
-        total.rows,
-        total.scored,
-        total.overall_sum or 0.0,
-        total.overall_squares or 0.0,
-        total.passed,
-        total.pass_n,
+        sum(r.rows for r in rater_sums),
+        sum(r.scored for r in rater_sums),
+        sum(r.overall_sum or 0.0 for r in rater_sums),
+        sum(r.overall_squares or 0.0 for r in rater_sums),
+        sum(r.passed for r in rater_sums),
+        sum(r.pass_n for r in rater_sums),
         observed(f),
-        total.critical_failed,
+        sum(r.critical_failed for r in rater_sums),
     )
 
 
@@ -242,17 +245,18 @@ def team_glance(
     profile: Profile,
     team_name: str | None,
     staff_items: list | None = None,
+    rater_sums: list | None = None,
 ) -> Glance:
     """The first page for a team (or, without one, all teams), for the filters' period;
-    the heat map, the profile and the team's item totals by staff member come from the
-    page when it has counted them already."""
+    the heat map, the profile, the team's item totals by staff member and the period's
+    rater totals come from the page when it has counted them already."""
     if f.team_id and team_name is None:  # a team chosen in the filters of /insights
         team = db.session.get(Team, f.team_id)
         team_name = team.name if team else None
     start, end = f.period()
     before = previous(start, end)
     f_before = dataclasses.replace(f, date_from=before[0], date_to=before[1])
-    heads = figures(totals_sums(f), totals_sums(f_before), active_staff(f.team_id))
+    heads = figures(totals_sums(f, rater_sums), totals_sums(f_before), active_staff(f.team_id))
     checklist_id, pass_mark = heat.checklist_id, heat.pass_mark
     title = heat.checklist_title or "No audits"
     conditions = [*audit_conditions(f, checklist=False), Audit.checklist_id == checklist_id]

@@ -68,14 +68,22 @@ class RaterRow:
         return None
 
 
-def rater_consistency(f: InsightFilters) -> list[RaterRow]:
-    """Per checklist and supervisor: mean score and pass rate against the other supervisors'
-    audits on the same checklist."""
+def rater_sums(f: InsightFilters) -> list:
+    """The rater totals of the filters' period by checklist and supervisor: the raters'
+    table, and summed, the period's headline (glance.totals_sums)."""
     # A team is its members' audits: the totals by staff member; the others, by channel.
     rollup = month_totals.STAFF_RATERS if f.team_id else month_totals.RATERS
-    sums = period_totals.read(
+    return period_totals.read(
         rollup, totals_plan(f), totals_where(f), ["checklist_id", "supervisor_id"]
     )
+
+
+def rater_consistency(f: InsightFilters, sums: list | None = None) -> list[RaterRow]:
+    """Per checklist and supervisor: mean score and pass rate against the other supervisors'
+    audits on the same checklist. `sums` are the period's rater_sums when the page has read
+    them already."""
+    if sums is None:
+        sums = rater_sums(f)
     names = dict(
         db.session.execute(
             select(User.id, User.name).where(User.id.in_({r.supervisor_id for r in sums}))

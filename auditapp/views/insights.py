@@ -70,7 +70,8 @@ def _context(f: ins.InsightFilters, team: Team | None) -> dict:
     staff_items = glance.staff_item_rows(f) if f.team_id else None  # read once for both
     items = iq.item_analysis(f, staff_items)
     seen = ii.interactions(f)
-    raters = iq.rater_consistency(f)
+    rater_sums = iq.rater_sums(f)  # the raters' table and the headline: read once for both
+    raters = iq.rater_consistency(f, rater_sums)
     by_checklist = iq.audits_by_checklist(raters)
     heat = ins.heat_map(f, by_checklist)
     name = team.name if team else None
@@ -78,7 +79,7 @@ def _context(f: ins.InsightFilters, team: Team | None) -> dict:
         "filters": f,
         "period": f.period(),
         "audit_count": sum(by_checklist.values()),
-        "glance": glance.team_glance(f, heat, seen.profile, name, staff_items),
+        "glance": glance.team_glance(f, heat, seen.profile, name, staff_items, rater_sums),
         "heat": heat,
         "missed": iq.most_missed(items),
         "failures": ins.critical_failures(f),
