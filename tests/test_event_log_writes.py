@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from auditapp.extensions import db
 from auditapp.models import CoachingAction, LogEntry, StaffMember, Team
-from auditapp.services import coaching, event_log
+from auditapp.services import coaching, event_log, event_log_words
 from auditapp.services.checklists import available
 
 
@@ -128,6 +128,12 @@ def test_coaching_actions_recorded_and_closed_are_logged(app, make_user, make_st
     assert (closed.user_id, closed.subject) == (supervisor.id, f"coaching action {action.id}")
     assert closed.details == {"audit": f"audit {closer.id}", "met": ["thanked"]}
     assert db.session.get(CoachingAction, action.id).closed_by_audit_id == closer.id
+    # On the log page: the item's wording, not its id, on both entries.
+    words = {e.entry.action: dict(e.details) for e in event_log_words.in_words([recorded, closed])}
+    thanked = checklist.item("thanked").text
+    assert words["coaching_recorded"]["Items"] == thanked
+    assert "Section" not in words["coaching_recorded"]
+    assert words["coaching_closed"]["Met"] == thanked
 
 
 def test_logging_in_and_out_is_logged(client, make_user, login):
@@ -149,3 +155,15 @@ def test_a_checklist_version_is_logged_when_first_stored_only(make_audit):
         "version": checklist.version,
         "fingerprint": checklist.fingerprint,
     }
+
+
+def test_kinds_of_jobs_and_emails_and_file_sizes_are_in_words(app):
+    entries = [
+        LogEntry(
+            action="job_finished", subject="job 1", details={"kind": "audits_pdf", "size": 34981}
+        ),
+        LogEntry(action="mail_sent", subject="email 2", details={"kind": "weekly_digest"}),
+    ]
+    job, mail = (dict(e.details) for e in event_log_words.in_words(entries))
+    assert job == {"Kind": "Audits as one PDF", "Size": "34 KB"}
+    assert mail == {"Kind": "The weekly digest for trainers (Monday morning)"}

@@ -191,9 +191,23 @@ def test_bad_filters_are_refused_and_no_job_is_made(client, login_as, six_audits
     assert db.session.scalar(select(Job.id)) is None
 
 
+def test_a_batch_of_one_audit_says_audit(app, client, login_as, six_audits, make_audit):
+    make_audit(staff=six_audits[0].staff_member, observed_at=datetime(2026, 10, 15, 9))
+    login_as("trainer")
+    queue.run_pending()  # the reports the submits asked the workers for
+    job_id = request_job(client, date_from="2026-10-15", date_to="2026-10-15")
+    queue.run_pending()
+    assert "Ready: 1 audit," in text_of(client.get(f"/jobs/{job_id}"))
+
+
 def test_nothing_to_print_says_so(client, login_as, six_audits):
     login_as("trainer")
-    response = client.post("/audits/print", data={"result": "failed"}, follow_redirects=True)
+    data = {"result": "failed", "csrf_token": "a-token"}
+    response = client.post("/audits/print", data=data)
+    # Back to the list with the same filters, and no CSRF token in the address.
+    assert response.status_code == 302
+    assert "result=failed" in response.location and "csrf_token" not in response.location
+    response = client.get(response.location)
     assert "No audits match these filters, so there is nothing to print." in text_of(response)
     assert db.session.scalar(select(Job.id)) is None
 

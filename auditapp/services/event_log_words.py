@@ -12,7 +12,9 @@ from typing import Any
 from sqlalchemy import select
 
 from auditapp.extensions import db
-from auditapp.models import LogEntry, StaffMember, Team, User
+from auditapp.models import CoachingAction, LogEntry, StaffMember, Team, User
+from auditapp.models.jobs import KINDS as JOB_KINDS
+from auditapp.models.mail import KINDS as MAIL_KINDS
 from auditapp.models.people import ROLE_LABELS
 
 from .checklists import available, newest_versions
@@ -42,7 +44,15 @@ DETAIL_LABELS = {
     "team": "Team",
     "per_period": "Audits",
     "spread": "Shared among supervisors",
+    "items": "Items",
+    "met": "Met",
+    "section": "Section",
+    "size": "Size",
+    "kind": "Kind",
 }
+# What a job or an email is, in the words of the pages that list them.
+KIND_WORDS = {**JOB_KINDS, **{kind: k.label for kind, k in MAIL_KINDS.items()}}
+ITEM_KEYS = {"items", "met"}  # lists of item ids of the entry's checklist
 FILTER_LABELS = {
     "staff_id": "staff member",
     "team_id": "team",
@@ -71,7 +81,11 @@ def in_words(entries: list[LogEntry]) -> list[EntryInWords]:
     """`entries` with their subjects and details in words."""
     names = _Names(entries)
     return [
-        EntryInWords(entry, *names.subject(entry.subject), names.details(entry.details or {}))
+        EntryInWords(
+            entry,
+            *names.subject(entry.subject),
+            names.details(entry.details or {}, names.checklist_of(entry)),
+        )
         for entry in entries
     ]
 
@@ -101,6 +115,15 @@ class _Names:
                     users.update(_ids(value.get("supervisor_id")))
                     if isinstance(value.get("checklist_id"), str):
                         checklists.add(value["checklist_id"])
+        # A coaching action's closing names the items it met, not their checklist.
+        actions = {
+            int(entry.subject.rpartition(" ")[2])
+            for entry in entries
+            if entry.subject.rpartition(" ")[0] == "coaching action"
+            and entry.subject.rpartition(" ")[2].isdigit()
+        }
+        self.action_checklists = _lookup(CoachingAction.id, CoachingAction.checklist_id, actions)
+        checklists.update(self.action_checklists.values())
         self.staff = _lookup(StaffMember.id, StaffMember.name, staff)
         self.teams = _lookup(Team.id, Team.name, teams)
         self.users = _lookup(User.id, User.name, users)
@@ -108,6 +131,28 @@ class _Names:
         stored = newest_versions(checklists - set(current))
         self.checklists = {c: current[c].title for c in checklists if c in current}
         self.checklists.update({c: v.title for c, v in stored.items()})
+        # (checklist, item or section id) -> its wording, from the file, else the newest
+        # stored version (a checklist whose file was removed).
+        self.wording: dict[tuple[str, str], str] = {}
+        for cid in checklists & set(current):
+            for section, item in current[cid].iter_items():
+                self.wording[(cid, section.id)] = section.title
+                self.wording[(cid, item.id)] = item.text
+        for cid, version in stored.items():
+            for section in version.content["sections"]:
+                self.wording[(cid, section["id"])] = section["title"]
+                for item in section["items"]:
+                    self.wording[(cid, item["id"])] = item["text"]
+
+    def checklist_of(self, entry: LogEntry) -> str | None:
+        """The checklist whose items and sections the entry's details name."""
+        details = entry.details or {}
+        if isinstance(details.get("checklist"), str):
+            return details["checklist"]
+        kind, _, number = entry.subject.rpartition(" ")
+        if kind == "coaching action" and number.isdigit():
+            return self.action_checklists.get(int(number))
+        return None
 
     def subject(self, subject: str) -> tuple[str, int | None]:
         kind, _, number = subject.rpartition(" ")
@@ -126,16 +171,26 @@ class _Names:
             return f"{kind.capitalize()}: {known[kind].get(n, f'#{n} (removed)')}", None
         return subject, None
 
-    def details(self, details: dict[str, Any]) -> list[tuple[str, str]]:
+    def details(self, details: dict[str, Any], checklist: str | None) -> list[tuple[str, str]]:
         words = []
         for key, value in details.items():
+            if key == "section" and value is None:
+                continue  # an action on items, not a section: the items say which
             label = DETAIL_LABELS.get(key, key.replace("_", " ").capitalize())
-            words.append((label, self.value(key, value)))
+            words.append((label, self.value(key, value, checklist)))
         return words
 
-    def value(self, key: str, value: Any) -> str:
+    def value(self, key: str, value: Any, checklist: str | None = None) -> str:
         if value is None:
             return "the whole team" if key == "staff_member" else "any"
+        if key in ITEM_KEYS and isinstance(value, list) and checklist:
+            return "; ".join(self.wording.get((checklist, v), str(v)) for v in value) or "nothing"
+        if key == "section" and checklist:
+            return self.wording.get((checklist, value), str(value))
+        if key == "kind":
+            return KIND_WORDS.get(value, str(value).replace("_", " "))
+        if key == "size" and isinstance(value, int):
+            return f"{max(1, round(value / 1024)):,} KB"
         if key == "staff_member":
             return self.staff.get(value, f"#{value} (removed)")
         if key == "checklist":

@@ -49,7 +49,10 @@ def print_audits():
         job = jobs.request_pdf(current_user, filters, af.describe_filters(form))
     except jobs.JobError as exc:
         flash(str(exc), "warning")
-        return redirect(url_for("audits.index", **request.form.to_dict(flat=True)))
+        # Back to the list with its filters; the CSRF token stays out of the address, which
+        # browsers keep in their history and servers in their logs.
+        query = {k: v for k, v in request.form.to_dict(flat=True).items() if k != "csrf_token"}
+        return redirect(url_for("audits.index", **query))
     return redirect(url_for("jobs.show", job_id=job.id))
 
 
