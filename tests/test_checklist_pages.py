@@ -42,6 +42,10 @@ def test_an_invalid_checklist_file_is_named_as_invalid_with_what_to_fix(
     page = text_of(response)
     assert "The checklist file “broken” is invalid" in page
     assert "broken.yaml:3:10: version: must be a whole number" in page
+    # Its blank paper version says the same, not "page not found".
+    response = client.get("/checklists/broken.pdf")
+    assert response.status_code == 404
+    assert "The checklist file “broken” is invalid" in text_of(response)
 
 
 def test_a_checklist_that_does_not_exist_is_a_plain_404(client, login_as):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, make_response, render_template
 
+from auditapp.checklists import Checklist
 from auditapp.services import checklists
 
 from .access import READERS, roles_required
@@ -26,16 +27,22 @@ def index():
     )
 
 
+def checklist_or_404(checklist_id: str) -> Checklist:
+    """The valid checklist of that id, else a 404: one that says the file is invalid, and
+    what to fix, when the file is there but invalid (rather than "not found")."""
+    current = checklists.registry()
+    checklist = current.checklists.get(checklist_id)
+    if checklist is not None:
+        return checklist
+    problems = [p for p in current.problems if Path(p.file).stem == checklist_id]
+    if not problems:
+        abort(404)
+    page = render_template("checklists/invalid.html", name=checklist_id, problems=problems)
+    abort(make_response(page, 404))
+
+
 @bp.route("/<checklist_id>")
 @roles_required(*READERS)
 def show(checklist_id: str):
     """One checklist's sections and items, as a supervisor will score them."""
-    current = checklists.registry()
-    checklist = current.checklists.get(checklist_id)
-    if checklist is not None:
-        return render_template("checklists/show.html", checklist=checklist)
-    problems = [p for p in current.problems if Path(p.file).stem == checklist_id]
-    if not problems:
-        abort(404)
-    # The file is there but invalid: say so, and what to fix, rather than "not found".
-    return render_template("checklists/invalid.html", name=checklist_id, problems=problems), 404
+    return render_template("checklists/show.html", checklist=checklist_or_404(checklist_id))

@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, current_app
 from flask_login import current_user
 
-from auditapp.services import audit_queries, checklists, event_log, reports
+from auditapp.services import audit_queries, event_log, reports
 
 from .access import EVERYONE, READERS, roles_required
+from .checklists import checklist_or_404
 
 bp = Blueprint("reports", __name__)
 
@@ -40,6 +41,6 @@ def audit_pdf(audit_id: int):
 @roles_required(*READERS)
 def blank_checklist(checklist_id: str):
     """The blank paper version of a checklist, to audit on paper and type in later."""
-    checklist = checklists.available().get(checklist_id) or abort(404)
+    checklist = checklist_or_404(checklist_id)
     current_app.logger.info("blank checklist %s printed by %s", checklist.id, current_user.id)
     return pdf_response(reports.blank_pdf(checklist), f"{checklist.id}-blank.pdf")
