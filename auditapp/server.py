@@ -35,7 +35,7 @@ def check_can_listen(host: str, port: int) -> None:
             raise ServerError(
                 f"port {port} on {host} is already in use (another auditapp, or another "
                 f"program, is listening there): stop it, or choose another port with "
-                f"--port, for example `auditapp serve --port {port + 1 if port < 65535 else 8000}`"
+                f"--port, for example: auditapp serve --port {port + 1 if port < 65535 else 8000}"
             ) from None
         if exc.errno == errno.EACCES:
             raise ServerError(

@@ -856,7 +856,8 @@ def test_serve_on_a_port_already_in_use_says_so_and_how_to_choose_another(cli, r
         port = taken.getsockname()[1]
         result = cli("serve", "--port", str(port))
     fails_clearly(result, f"port {port} on 127.0.0.1 is already in use")
-    assert "--port" in result.output
+    assert f"for example: auditapp serve --port {port + 1}" in result.output
+    assert "`" not in result.output
     assert "running at" not in result.output
     assert no_server == []
 
