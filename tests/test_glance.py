@@ -95,13 +95,14 @@ def test_headline_figures_against_the_previous_period(front_desk):
 @pytest.mark.parametrize("team", [True, False])
 def test_the_headline_summed_from_the_raters_rows_is_the_periods_total(front_desk, team):
     """The page reads the period's rater totals by checklist and supervisor once, for the
-    raters' table and the headline: their sum is what the headline's own read gives."""
+    raters' table and the headline: their sum is the period's total, as worked above."""
     ana, _ = front_desk
     f = ins.InsightFilters(team_id=ana.team_id if team else None)
-    alone = dataclasses.astuple(glance.totals_sums(f))
-    summed = dataclasses.astuple(glance.totals_sums(f, iq.rater_sums(f)))
-    assert alone[0] == 5  # the audits of the period, as in the worked example above
-    assert summed == pytest.approx(alone)
+    sums = glance.totals_sums(f, iq.rater_sums(f))
+    assert (sums.audits, sums.scored, sums.passed, sums.pass_n) == (5, 5, 4, 5)
+    assert (sums.critical, sums.observed) == (1, 2)
+    assert sums.total == pytest.approx(300 + 250 / 3 + 260 / 3)
+    assert dataclasses.astuple(glance.totals_sums(f)) == pytest.approx(dataclasses.astuple(sums))
 
 
 def test_the_team_page_reads_the_rater_totals_once_a_period(client, login_as, front_desk):

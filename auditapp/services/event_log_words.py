@@ -116,12 +116,7 @@ class _Names:
                     if isinstance(value.get("checklist_id"), str):
                         checklists.add(value["checklist_id"])
         # A coaching action's closing names the items it met, not their checklist.
-        actions = {
-            int(entry.subject.rpartition(" ")[2])
-            for entry in entries
-            if entry.subject.rpartition(" ")[0] == "coaching action"
-            and entry.subject.rpartition(" ")[2].isdigit()
-        }
+        actions = {n for n in map(_coaching_action, entries) if n is not None}
         self.action_checklists = _lookup(CoachingAction.id, CoachingAction.checklist_id, actions)
         checklists.update(self.action_checklists.values())
         self.staff = _lookup(StaffMember.id, StaffMember.name, staff)
@@ -149,10 +144,8 @@ class _Names:
         details = entry.details or {}
         if isinstance(details.get("checklist"), str):
             return details["checklist"]
-        kind, _, number = entry.subject.rpartition(" ")
-        if kind == "coaching action" and number.isdigit():
-            return self.action_checklists.get(int(number))
-        return None
+        action = _coaching_action(entry)
+        return None if action is None else self.action_checklists.get(action)
 
     def subject(self, subject: str) -> tuple[str, int | None]:
         kind, _, number = subject.rpartition(" ")
@@ -233,6 +226,12 @@ class _Names:
             }.get(key, lambda v: str(v).replace("_", " "))(value)
             parts.append(f"{FILTER_LABELS.get(key, key.replace('_', ' '))} {shown}")
         return "; ".join(parts)
+
+
+def _coaching_action(entry: LogEntry) -> int | None:
+    """The id of the coaching action the entry is about, if it is about one."""
+    kind, _, number = entry.subject.rpartition(" ")
+    return int(number) if kind == "coaching action" and number.isdigit() else None
 
 
 def _ids(value: Any) -> set[int]:

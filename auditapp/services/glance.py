@@ -21,7 +21,7 @@ from auditapp import glance_charts, priorities, profile_chart
 from auditapp.extensions import db
 from auditapp.models import Audit, StaffMember, Team
 
-from . import month_totals, period_totals, rollups
+from . import insights_quality, month_totals, period_totals, rollups
 from .checklists import available, newest_versions
 from .headline import Figure, Sums, figures, previous
 from .insights import (
@@ -58,13 +58,11 @@ def observed(f: InsightFilters) -> int:
 
 
 def totals_sums(f: InsightFilters, rater_sums: list | None = None) -> Sums:
-    """The headline sums of the filters' period, as one total of the audit totals (by
-    channel, or by the team's staff members), and the active staff observed. `rater_sums`
-    are the period's totals by checklist and supervisor when the page has read them
-    already (insights_quality.rater_sums): their sum is the same total, with no read."""
+    """The headline sums of the filters' period: the sum of its rater totals by checklist
+    and supervisor (read here unless the page has read them already for its raters'
+    table), and the active staff observed."""
     if rater_sums is None:
-        rollup = month_totals.STAFF_RATERS if f.team_id else month_totals.RATERS
-        rater_sums = period_totals.read(rollup, totals_plan(f), totals_where(f), [])
+        rater_sums = insights_quality.rater_sums(f)
     if not rater_sums:  # no audits in the period
         return Sums(observed=observed(f))
     return Sums(
